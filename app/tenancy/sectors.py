@@ -1,0 +1,134 @@
+"""Sector blueprints: what a new tenant of each sector starts with.
+
+Data only. Stage names are tenant data (the owner may rename them), so they
+are written in the tenant's language when the tenant is created. Terminology
+follows each user's interface language, so both languages live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    key: str
+    tr: str
+    en: str
+    kind: str = "open"  # open | won | lost
+    color: str = "slate"
+
+
+@dataclass(frozen=True)
+class SectorBlueprint:
+    key: str
+    label: object  # lazy string
+    stages: tuple[StageSpec, ...]
+    # term key -> {locale: word}
+    terms: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+_LOST = StageSpec("lost", "Kaybedildi", "Lost", "lost", "red")
+
+_PEOPLE = {
+    "customer": {"tr": "Müşteri", "en": "Customer"},
+    "customers": {"tr": "Müşteriler", "en": "Customers"},
+}
+
+BLUEPRINTS: dict[str, SectorBlueprint] = {
+    "dental": SectorBlueprint(
+        "dental",
+        _l("Dental clinic"),
+        (
+            StageSpec("new", "Yeni Lead", "New lead", color="blue"),
+            StageSpec("talking", "Görüşülüyor", "In conversation", color="indigo"),
+            StageSpec("appointment", "Randevu", "Appointment", color="violet"),
+            StageSpec("deposit", "Kapora", "Deposit", color="amber"),
+            StageSpec("treatment", "Tedavi/Satış", "Treatment/Sale", "won", "green"),
+            StageSpec("follow_up", "Takip", "Follow-up", color="teal"),
+            _LOST,
+        ),
+        {"customer": {"tr": "Hasta", "en": "Patient"}, "customers": {"tr": "Hastalar", "en": "Patients"}},
+    ),
+    "aesthetic": SectorBlueprint(
+        "aesthetic",
+        _l("Aesthetic clinic"),
+        (
+            StageSpec("new", "Yeni Lead", "New lead", color="blue"),
+            StageSpec("consult", "Ön Görüşme", "Consultation", color="indigo"),
+            StageSpec("appointment", "Randevu", "Appointment", color="violet"),
+            StageSpec("deposit", "Kapora", "Deposit", color="amber"),
+            StageSpec("procedure", "İşlem/Satış", "Procedure/Sale", "won", "green"),
+            StageSpec("follow_up", "Kontrol", "Check-up", color="teal"),
+            _LOST,
+        ),
+        {"customer": {"tr": "Danışan", "en": "Client"}, "customers": {"tr": "Danışanlar", "en": "Clients"}},
+    ),
+    "beauty": SectorBlueprint(
+        "beauty",
+        _l("Beauty salon"),
+        (
+            StageSpec("new", "Yeni Talep", "New enquiry", color="blue"),
+            StageSpec("talking", "İletişimde", "In touch", color="indigo"),
+            StageSpec("appointment", "Randevu Alındı", "Booked", color="violet"),
+            StageSpec("served", "Hizmet Verildi", "Served", "won", "green"),
+            StageSpec("regular", "Düzenli Müşteri", "Regular", color="teal"),
+            _LOST,
+        ),
+        {"customer": {"tr": "Danışan", "en": "Client"}, "customers": {"tr": "Danışanlar", "en": "Clients"}},
+    ),
+    "ecommerce": SectorBlueprint(
+        "ecommerce",
+        _l("E-commerce seller"),
+        (
+            StageSpec("new", "Yeni Lead", "New lead", color="blue"),
+            StageSpec("interested", "İlgileniyor", "Interested", color="indigo"),
+            StageSpec("cart", "Sepette", "In cart", color="amber"),
+            StageSpec("ordered", "Sipariş Verdi", "Ordered", "won", "green"),
+            StageSpec("repeat", "Tekrar Alım", "Repeat buyer", color="teal"),
+            _LOST,
+        ),
+        _PEOPLE,
+    ),
+    "agency": SectorBlueprint(
+        "agency",
+        _l("Agency"),
+        (
+            StageSpec("new", "Yeni Lead", "New lead", color="blue"),
+            StageSpec("meeting", "Toplantı", "Meeting", color="indigo"),
+            StageSpec("proposal", "Teklif", "Proposal", color="amber"),
+            StageSpec("won", "Anlaşma", "Signed", "won", "green"),
+            StageSpec("retainer", "Aktif Müşteri", "Active client", color="teal"),
+            _LOST,
+        ),
+        _PEOPLE,
+    ),
+    "generic": SectorBlueprint(
+        "generic",
+        _l("Other business"),
+        (
+            StageSpec("new", "Yeni Lead", "New lead", color="blue"),
+            StageSpec("talking", "Görüşülüyor", "In conversation", color="indigo"),
+            StageSpec("offer", "Teklif", "Offer", color="amber"),
+            StageSpec("won", "Kazanıldı", "Won", "won", "green"),
+            _LOST,
+        ),
+        _PEOPLE,
+    ),
+}
+
+
+def blueprint(sector: str) -> SectorBlueprint:
+    try:
+        return BLUEPRINTS[sector]
+    except KeyError as exc:
+        raise ValueError(f"unknown sector {sector!r}") from exc
+
+
+def term(sector: str, overrides: dict[str, str] | None, key: str, locale: str) -> str:
+    if overrides and overrides.get(key):
+        return overrides[key]
+    words = blueprint(sector).terms.get(key) or _PEOPLE.get(key) or {}
+    return words.get(locale) or words.get("en") or key

@@ -1,0 +1,3 @@
+"""RQ job functions. Importing this package registers the event subscribers."""
+
+from jobs import housekeeping, mail  # noqa: F401

@@ -1,0 +1,21 @@
+"""Periodic jobs, as data. Production runs them with `flask jobs scheduler`
+(RQ's CronScheduler, exactly one process); the embedded run with an in-process timer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jobs import housekeeping
+
+
+@dataclass(frozen=True)
+class Periodic:
+    func: Callable[..., Any]
+    interval: int  # seconds
+
+
+PERIODIC: list[Periodic] = [
+    Periodic(housekeeping.purge_login_attempts, interval=6 * 3600),
+]
