@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 
 from app import create_app, jobqueue
 from tests import settings
-from tests.factories import Factory
+from tests.factories import Factory, english_client
 
 
 def _overrides(database_url: str, tmp: Path) -> dict:
@@ -57,7 +57,7 @@ def app(app_overrides) -> Flask:
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return english_client(app)
 
 
 @pytest.fixture

@@ -50,6 +50,9 @@ class Factory:
     def user(self, name: str | None = None, email: str | None = None, **fields) -> User:
         n = next(_counter)
         with self.app.app_context():
+            # Test personas read English unless a test says otherwise; the
+            # Turkish interface has its own tests.
+            fields.setdefault("locale", "en")
             user = User(
                 name=name or f"Test Kullanıcı {n}",
                 email=email or f"user{n}-{id(self)}@example.test",
@@ -107,7 +110,7 @@ _addresses = itertools.count(1)
 def client_from_new_ip(app):
     """A test client with its own remote address, so IP lockouts and rate
     limits of one test never reach another."""
-    client = app.test_client()
+    client = english_client(app)
     n = next(_addresses)
     client.environ_base["REMOTE_ADDR"] = f"10.{n // 250 % 250}.{n % 250}.7"
     return client
@@ -121,3 +124,9 @@ def last_mail_to(outbox, address: str) -> str:
     assert files, f"no mail to {address}"
     message = message_from_bytes(files[-1].read_bytes(), policy=policy.default)
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def english_client(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

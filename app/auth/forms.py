@@ -39,3 +39,9 @@ class AcceptInvitationForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token: for one-click confirmations."""
+
+
+class PasswordConfirmForm(FlaskForm):
+    """An existing account proves who it is with its own password."""
+
+    password = PasswordField(_l("Your Kervan password"), validators=[DataRequired()])

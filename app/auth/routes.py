@@ -9,7 +9,7 @@ from app import jobqueue
 from app.auth import services
 from app.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
 from app.extensions import db, limiter
-from app.lib.tenancy import SESSION_KEY
+from app.lib.tenancy import SESSION_KEY, active_memberships
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -29,13 +29,16 @@ def login():
     status = 200
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr or "?")
-        if result.ok:
+        if result.ok and active_memberships(result.user.id):
             session.clear()
             # A session cookie unless the person chose to be remembered on this device.
             session.permanent = False
             login_user(result.user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
-        if result.locked_until:
+        if result.ok:
+            flash(_("This account no longer has access to any business on Kervan."), "error")
+            status = 403
+        elif result.locked_until:
             flash(
                 _("Too many failed attempts. Try again after %(time)s.",
                   time=format_datetime(result.locked_until, "short")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import abort, g, session
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import Select, select
 
 from app.extensions import db
@@ -42,6 +42,8 @@ def resolve_current_tenant() -> None:
     memberships = active_memberships(current_user.id)
     g.memberships = memberships
     if not memberships:
+        # No business left (offboarded everywhere): the session is over.
+        logout_user()
         return
     wanted = session.get(SESSION_KEY) or current_user.last_tenant_id
     chosen = next((m for m in memberships if m.tenant_id == wanted), memberships[0])

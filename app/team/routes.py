@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from app.auth.forms import AcceptInvitationForm, ConfirmForm
+from app.auth.forms import AcceptInvitationForm, ConfirmForm, PasswordConfirmForm
 from app.auth.permissions import require_action
 from app.extensions import db, limiter
 from app.lib import htmx
@@ -15,6 +15,8 @@ from app.team import open_work, services
 from app.team.forms import InviteForm, OffboardForm, RoleForm
 
 bp = Blueprint("team", __name__)
+
+JOIN_FORMS = {"confirm": ConfirmForm, "password": PasswordConfirmForm, "new": AcceptInvitationForm}
 
 
 def _team_context(invite_form: InviteForm | None = None) -> dict:
@@ -131,21 +133,20 @@ def join(token: str):
     invitation = services.invitation_from_token(token)
     if invitation is None:
         return render_template("team/join_invalid.html"), 404
-    account = services.account_for(invitation)
     signed_in = current_user if current_user.is_authenticated else None
-    if signed_in is not None and signed_in.email != invitation.email:
+    mode = services.join_mode(invitation, signed_in)
+    if mode == "wrong_account":
         return render_template("team/join.html", invitation=invitation, wrong_account=True), 409
-    if account is not None and signed_in is None:
-        # Existing accounts accept while signed in; they keep their own password.
-        return render_template("team/join.html", invitation=invitation, needs_login=True)
-    form = ConfirmForm() if account is not None else AcceptInvitationForm()
+    form = JOIN_FORMS[mode]()
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(
+            user = services.join(
                 invitation,
-                user=signed_in,
-                name=getattr(form, "name", None) and form.name.data or "",
-                password=getattr(form, "password", None) and form.password.data or "",
+                mode,
+                signed_in=signed_in,
+                name=form.data.get("name") or "",
+                password=form.data.get("password") or "",
+                ip=request.remote_addr or "?",
             )
             db.session.commit()
         except services.TeamError as exc:
@@ -158,4 +159,4 @@ def join(token: str):
             flash(_("Welcome to %(business)s.", business=invitation.tenant.name), "success")
             return redirect(url_for("shell.home"))
     status = 400 if request.method == "POST" else 200
-    return render_template("team/join.html", invitation=invitation, form=form), status
+    return render_template("team/join.html", invitation=invitation, form=form, mode=mode), status

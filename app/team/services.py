@@ -111,6 +111,33 @@ def account_for(invitation: Invitation) -> User | None:
     return db.session.scalar(select(User).where(User.email == invitation.email))
 
 
+def join_mode(invitation: Invitation, signed_in: User | None) -> str:
+    """How the invited person proves who they are.
+
+    "confirm": already signed in as the invited address; "password": an existing
+    account confirms with its password; "new": a new account is created;
+    "wrong_account": signed in as somebody else.
+    """
+    if signed_in is not None:
+        return "confirm" if signed_in.email == invitation.email else "wrong_account"
+    return "password" if account_for(invitation) is not None else "new"
+
+
+def join(invitation: Invitation, mode: str, *, signed_in: User | None, name: str, password: str, ip: str) -> User:
+    if mode == "confirm":
+        return accept_invitation(invitation, user=signed_in)
+    if mode == "password":
+        from app.auth.services import authenticate
+
+        result = authenticate(invitation.email, password, ip)
+        if not result.ok:
+            raise TeamError(_l("That is not the password of this account."))
+        return accept_invitation(invitation, user=result.user)
+    if mode == "new":
+        return accept_invitation(invitation, user=None, name=name, password=password)
+    raise TeamError(_l("This invitation was sent to %(email)s.", email=invitation.email))
+
+
 def accept_invitation(invitation: Invitation, *, user: User | None, name: str = "", password: str = "") -> User:
     """Join the tenant: as the signed-in user, the existing account, or a new one."""
     if not invitation.is_pending:
