@@ -46,8 +46,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401  (one metadata for Alembic)
-    from app import events
+    from app import (
+        events,
+        models,  # noqa: F401  (one metadata for Alembic)
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -130,11 +132,7 @@ def _register_template_helpers(app: Flask) -> None:
                 return term("generic", None, key, str(get_locale()))
             return term(tenant.sector, tenant.terms, key, str(get_locale()))
 
-        theme = "system"
-        if current_user.is_authenticated:
-            theme = current_user.theme or "system"
-        else:
-            theme = session.get("theme", "system")
+        theme = (current_user.theme or "system") if current_user.is_authenticated else session.get("theme", "system")
         return {
             "tenant": tenant,
             "membership": g.get("membership"),

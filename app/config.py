@@ -52,9 +52,9 @@ def database_uri(raw: str, instance_path: Path) -> str:
     if not raw:
         return f"sqlite:///{instance_path / 'kervan.sqlite3'}"
     if raw.startswith("postgres://"):
-        raw = "postgresql://" + raw[len("postgres://"):]
+        raw = "postgresql://" + raw[len("postgres://") :]
     if raw.startswith("postgresql://"):
-        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
     if not (raw.startswith("postgresql+psycopg://") or raw.startswith("sqlite:")):
         raise ConfigError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
     return raw

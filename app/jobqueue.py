@@ -160,7 +160,7 @@ def run_worker(app: Flask, *, burst: bool = False, simple: bool = False) -> bool
     base = SimpleWorker if simple else Worker
 
     class AppWorker(base):  # type: ignore[misc, valid-type]
-        def perform_job(self, job, queue):  # noqa: ANN001
+        def perform_job(self, job, queue):
             with app.app_context():
                 if not simple:
                     # A forked work horse must not reuse the parent's sockets.
@@ -185,5 +185,3 @@ def run_cron(app: Flask) -> None:
     for periodic in PERIODIC:
         scheduler.register(periodic.func, queue_name=app.config["JOBS_QUEUE"], interval=periodic.interval)
     scheduler.start()
-
-

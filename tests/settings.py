@@ -17,7 +17,7 @@ ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://", "postgres
 def _psycopg_url(url: str, dbname: str | None = None) -> str:
     for prefix in ("postgresql+psycopg://", "postgres://"):
         if url.startswith(prefix):
-            url = "postgresql://" + url[len(prefix):]
+            url = "postgresql://" + url[len(prefix) :]
     if dbname is None:
         return url
     parts = urlsplit(url)
@@ -25,16 +25,16 @@ def _psycopg_url(url: str, dbname: str | None = None) -> str:
 
 
 @contextmanager
-def postgres_database(prefix: str = "kervan_test"):
+def postgres_database(prefix: str = "kervan_test", server_url: str | None = None):
     """A fresh PostgreSQL database on the configured server, dropped afterwards."""
     import psycopg
 
     name = f"{prefix}_{RUN_ID}_{uuid.uuid4().hex[:6]}"
-    admin_url = _psycopg_url(DATABASE_URL)
+    admin_url = _psycopg_url(server_url or DATABASE_URL)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield _psycopg_url(DATABASE_URL, name)
+        yield _psycopg_url(server_url or DATABASE_URL, name)
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,9 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.lib.emails import EmailAddress
-
 from app.auth.passwords import MIN_LENGTH
+from app.lib.emails import EmailAddress
 
 
 class LoginForm(FlaskForm):

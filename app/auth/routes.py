@@ -40,8 +40,10 @@ def login():
             status = 403
         elif result.locked_until:
             flash(
-                _("Too many failed attempts. Try again after %(time)s.",
-                  time=format_datetime(result.locked_until, "short")),
+                _(
+                    "Too many failed attempts. Try again after %(time)s.",
+                    time=format_datetime(result.locked_until, "short"),
+                ),
                 "error",
             )
             status = 429

@@ -29,8 +29,12 @@ TENANTS = (
 
 USERS = (
     # email, name, phone, [(tenant slug, role)]
-    ("owner@demo.kervan.test", "Selin Aydın", "+905321234567",
-     [("gulus-dis", "owner"), ("bella-guzellik", "owner"), ("anadolu-carsi", "owner")]),
+    (
+        "owner@demo.kervan.test",
+        "Selin Aydın",
+        "+905321234567",
+        [("gulus-dis", "owner"), ("bella-guzellik", "owner"), ("anadolu-carsi", "owner")],
+    ),
     ("manager@demo.kervan.test", "Murat Kaya", "+905331112233", [("gulus-dis", "manager")]),
     ("agent@demo.kervan.test", "Elif Demir", "+905441234578", [("gulus-dis", "agent")]),
     ("salon@demo.kervan.test", "Zeynep Çelik", "+905059876543", [("bella-guzellik", "owner")]),
@@ -155,8 +159,12 @@ def _ensure_history(tenant: Tenant, owner: User, now, rng: random.Random) -> Non
     if created:
         left = now - timedelta(days=12)
         membership = Membership(
-            tenant_id=tenant.id, user_id=former.id, role=Role.AGENT.value, active=False,
-            created_at=now - timedelta(days=80), offboarded_at=left,
+            tenant_id=tenant.id,
+            user_id=former.id,
+            role=Role.AGENT.value,
+            active=False,
+            created_at=now - timedelta(days=80),
+            offboarded_at=left,
         )
         db.session.add(membership)
         db.session.flush()

@@ -70,14 +70,10 @@ class User(UserMixin, db.Model):
     # Part of the login identifier: rotating it ends every session and
     # remember-me cookie of this user at once.
     session_token: Mapped[str] = mapped_column(String(64), default=_new_session_token)
-    last_tenant_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("tenants.id", ondelete="SET NULL")
-    )
+    last_tenant_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("tenants.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", foreign_keys="Membership.user_id"
-    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", foreign_keys="Membership.user_id")
 
     @property
     def is_active(self) -> bool:  # Flask-Login

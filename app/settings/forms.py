@@ -68,7 +68,5 @@ class TenantSettingsForm(FlaskForm):
         hours = {}
         for key, _label in DAYS:
             day = getattr(self, key)
-            hours[key] = (
-                [[day.start.data.strftime("%H:%M"), day.end.data.strftime("%H:%M")]] if day.open.data else []
-            )
+            hours[key] = [[day.start.data.strftime("%H:%M"), day.end.data.strftime("%H:%M")]] if day.open.data else []
         return hours

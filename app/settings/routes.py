@@ -67,10 +67,10 @@ def activity_log():
     rows = rows[:PAGE]
     template = "settings/_activity_rows.html" if htmx.is_partial() else "settings/activity.html"
     return render_template(
-            template,
-            rows=rows,
-            more=more,
-            kind=kind,
-            types=events.ALL_TYPES,
-            describe=activity.describe,
-        )
+        template,
+        rows=rows,
+        more=more,
+        kind=kind,
+        types=events.ALL_TYPES,
+        describe=activity.describe,
+    )

@@ -20,13 +20,13 @@ def _role(value: str | None) -> str:
 def describe(event_type: str, actor_name: str | None, data: dict[str, Any]) -> str:
     who = actor_name or _("Kervan")
     if event_type == events.MEMBER_INVITED:
-        return _("%(who)s invited %(email)s as %(role)s.", who=who, email=data.get("email"), role=_role(data.get("role")))
+        return _(
+            "%(who)s invited %(email)s as %(role)s.", who=who, email=data.get("email"), role=_role(data.get("role"))
+        )
     if event_type == events.MEMBER_JOINED:
         return _("%(name)s joined the team as %(role)s.", name=data.get("name") or who, role=_role(data.get("role")))
     if event_type == events.MEMBER_ROLE_CHANGED:
-        return _(
-            "%(who)s made %(name)s %(role)s.", who=who, name=data.get("name"), role=_role(data.get("to"))
-        )
+        return _("%(who)s made %(name)s %(role)s.", who=who, name=data.get("name"), role=_role(data.get("to")))
     if event_type == events.MEMBER_OFFBOARDED:
         return _("%(who)s closed the access of %(name)s.", who=who, name=data.get("name"))
     if event_type == events.INVITATION_REVOKED:

@@ -22,13 +22,17 @@ bp = Blueprint("shell", __name__)
 UPCOMING = {
     "pipeline": (
         _l("Pipeline"),
-        _l("A live kanban board of your stages: drag cards, filter by source, campaign and assignee, "
-           "and see every move from your colleagues as it happens."),
+        _l(
+            "A live kanban board of your stages: drag cards, filter by source, campaign and assignee, "
+            "and see every move from your colleagues as it happens."
+        ),
     ),
     "customers": (
         _l("Customers"),
-        _l("Every customer once, de-duplicated by phone and e-mail, with a 360° view: profile, "
-           "timeline, reminders, calls, visits and sales."),
+        _l(
+            "Every customer once, de-duplicated by phone and e-mail, with a 360° view: profile, "
+            "timeline, reminders, calls, visits and sales."
+        ),
     ),
     "inbox": (
         _l("Inbox"),
@@ -69,10 +73,10 @@ def command():
 def activity_feed():
     tenant = current_tenant()
     return render_template(
-            "shell/_activity_feed.html",
-            feed=activity.recent(tenant, limit=15, types=list(events.LIVE_TYPES)),
-            describe=activity.describe,
-        )
+        "shell/_activity_feed.html",
+        feed=activity.recent(tenant, limit=15, types=list(events.LIVE_TYPES)),
+        describe=activity.describe,
+    )
 
 
 @bp.get("/<any(pipeline, customers, inbox, booking, reports):area>")
@@ -123,7 +127,7 @@ def _back() -> str:
     target = request.form.get("next") or request.referrer or url_for("shell.home")
     # Only our own paths.
     if target.startswith(request.host_url):
-        target = "/" + target[len(request.host_url):]
+        target = "/" + target[len(request.host_url) :]
     return target if target.startswith("/") and not target.startswith("//") else url_for("shell.home")
 
 

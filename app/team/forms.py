@@ -4,7 +4,6 @@ from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Length
 
 from app.lib.emails import EmailAddress
-
 from app.models import Role
 
 ROLE_LABELS = {

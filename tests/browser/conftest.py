@@ -34,8 +34,7 @@ def new_page(browser, live_server):
     contexts = []
 
     def open_page(width: int = 1280, height: int = 800, locale: str = "en-US"):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                      base_url=live_server)
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale, base_url=live_server)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
-from app.extensions import db
 from app.auth import services
+from app.extensions import db
 from app.models import Event
 from app.models.base import utcnow
 from tests.factories import PASSWORD

@@ -12,8 +12,12 @@ from tests import settings
 def test_emit_writes_one_row_in_the_callers_transaction(app, make):
     team = make.team()
     with app.app_context():
-        row = events.emit(team.tenant.id, events.TENANT_SETTINGS_CHANGED, actor=db.session.get(User, team.owner.id),
-                          data={"fields": ["name"]})
+        row = events.emit(
+            team.tenant.id,
+            events.TENANT_SETTINGS_CHANGED,
+            actor=db.session.get(User, team.owner.id),
+            data={"fields": ["name"]},
+        )
         db.session.rollback()
         assert db.session.get(Event, row.id) is None
 

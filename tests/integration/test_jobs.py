@@ -62,8 +62,9 @@ def test_housekeeping_purges_old_login_attempts_only(app, make):
     from app.models.base import utcnow
 
     with app.app_context():
-        old = LoginAttempt(email="old@example.test", ip="1.1.1.1", succeeded=False,
-                           created_at=utcnow() - timedelta(days=31))
+        old = LoginAttempt(
+            email="old@example.test", ip="1.1.1.1", succeeded=False, created_at=utcnow() - timedelta(days=31)
+        )
         fresh = LoginAttempt(email="fresh@example.test", ip="1.1.1.1", succeeded=False, created_at=utcnow())
         db.session.add_all([old, fresh])
         db.session.commit()

@@ -46,9 +46,7 @@ def test_events_travel_through_redis_between_processes(app):
         sub = broker.subscribe(9004)
         try:
             channel = f"{app.config['LIVE_CHANNEL_PREFIX']}:9004"
-            receivers = client_for(app.config["REDIS_URL"]).publish(
-                channel, json.dumps(_published(9004, 11).as_dict())
-            )
+            receivers = client_for(app.config["REDIS_URL"]).publish(channel, json.dumps(_published(9004, 11).as_dict()))
             assert receivers >= 1  # this process's relay is subscribed
             assert sub.get(timeout=3)["id"] == 11
         finally:

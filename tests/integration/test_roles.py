@@ -11,8 +11,17 @@ def team(make):
 @pytest.mark.parametrize("who", ["owner", "manager", "agent"])
 def test_every_role_sees_the_shell_and_the_team(client, team, who):
     login(client, getattr(team, who))
-    for path in ("/command", "/pipeline", "/customers", "/inbox", "/booking", "/reports", "/settings", "/settings/team",
-                 "/settings/activity"):
+    for path in (
+        "/command",
+        "/pipeline",
+        "/customers",
+        "/inbox",
+        "/booking",
+        "/reports",
+        "/settings",
+        "/settings/team",
+        "/settings/activity",
+    ):
         assert client.get(path).status_code == 200, path
 
 

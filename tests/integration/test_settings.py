@@ -10,8 +10,14 @@ HOURS = {f"{d}-open": "y" for d in ("mon", "tue", "wed", "thu", "fri")} | {
 
 
 def _form(**changes):
-    return {"name": "Gülüş Diş Kliniği Kadıköy", "locale": "tr", "timezone": "Europe/Istanbul", "currency": "TRY",
-            **HOURS, **changes}
+    return {
+        "name": "Gülüş Diş Kliniği Kadıköy",
+        "locale": "tr",
+        "timezone": "Europe/Istanbul",
+        "currency": "TRY",
+        **HOURS,
+        **changes,
+    }
 
 
 def test_an_owner_updates_profile_and_hours(app, make, client):

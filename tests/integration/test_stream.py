@@ -49,7 +49,9 @@ def test_it_streams_the_tenants_events_with_their_log_id(app, make, client):
         assert stream.response.headers["Content-Type"].startswith("text/event-stream")
         assert stream.response.headers["Cache-Control"].startswith("no-cache")
         assert stream.response.headers["X-Accel-Buffering"] == "no"
-        event_id = _emit(app, team.tenant, events.MEMBER_INVITED, actor=team.owner, email="yeni@example.test", role="agent")
+        event_id = _emit(
+            app, team.tenant, events.MEMBER_INVITED, actor=team.owner, email="yeni@example.test", role="agent"
+        )
         got_id, name, data = stream.next_event()
         assert (int(got_id), name) == (event_id, "member.invited")
         assert data["summary"] == f"{team.owner.name} invited yeni@example.test as Agent."

@@ -51,7 +51,9 @@ def test_an_agent_and_a_manager_cannot_invite(make, client):
     team = make.team()
     for person in (team.agent, team.manager):
         login(client, person)
-        assert client.post("/settings/team/invite", data={"email": "x@example.test", "role": "agent"}).status_code == 403
+        assert (
+            client.post("/settings/team/invite", data={"email": "x@example.test", "role": "agent"}).status_code == 403
+        )
 
 
 def test_a_new_person_joins_through_the_invitation_link(app, make, client, outbox, run_jobs):

@@ -3,7 +3,9 @@ import pytest
 from app.lib import phones
 
 
-@pytest.mark.parametrize("raw", ["0532 123 45 67", "532-123-4567", "+90 532 123 4567", "(0532) 1234567", "905321234567"])
+@pytest.mark.parametrize(
+    "raw", ["0532 123 45 67", "532-123-4567", "+90 532 123 4567", "(0532) 1234567", "905321234567"]
+)
 def test_common_turkish_forms_are_one_number(raw):
     assert phones.normalise(raw) == "+905321234567"
 
