@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from app import create_app, jobqueue
+from app.realtime import broker
 from tests import settings
 from tests.factories import Factory, english_client
 
@@ -120,3 +122,5 @@ def live_server(app_overrides) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        broker.hub.end_all()  # open streams finish before their database is dropped
+        time.sleep(0.2)

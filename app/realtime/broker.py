@@ -30,7 +30,9 @@ class Subscription:
         self.hub = hub
         self.tenant_id = tenant_id
         self.queue: queue.Queue[dict] = queue.Queue(maxsize=QUEUE_LIMIT)
-        self.overflowed = False
+        # Set when the stream must end: the client fell too far behind (it
+        # reconnects and replays from the log) or the server is shutting down.
+        self.ended = False
 
     def get(self, timeout: float) -> dict | None:
         try:
@@ -74,9 +76,18 @@ class Hub:
             try:
                 sub.queue.put_nowait(message)
             except queue.Full:
-                # A stalled client: mark it so its stream closes; the browser
-                # reconnects and replays from the log with Last-Event-ID.
-                sub.overflowed = True
+                sub.ended = True
+
+    def end_all(self) -> None:
+        """Ask every open stream of this process to finish (shutdown)."""
+        with self._lock:
+            targets = [sub for subs in self._subs.values() for sub in subs]
+        for sub in targets:
+            sub.ended = True
+            try:
+                sub.queue.put_nowait({"type": "__wake__"})
+            except queue.Full:
+                pass
 
     def count(self, tenant_id: int | None = None) -> int:
         with self._lock:

@@ -54,15 +54,17 @@ def stream():
                 yield payload(message)
             while True:
                 message = subscription.get(timeout=heartbeat)
-                if subscription.overflowed:
+                if subscription.ended:
                     return
                 if message is None:
+                    # Write first: a client that went away is noticed here,
+                    # before any database work is spent on it.
+                    yield ": keep-alive\n\n"
                     allowed = still_allowed(user_id, token, tenant_id)
                     db.session.remove()
                     if not allowed:
                         yield format_sse(None, "session.ended", {})
                         return
-                    yield ": keep-alive\n\n"
                     continue
                 if message["id"] <= seen or message["type"] not in events.LIVE_TYPES:
                     continue

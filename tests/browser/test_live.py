@@ -49,3 +49,28 @@ def test_an_offboarded_person_is_sent_out_live(make, new_page):
 
     agent.wait_for_url(re.compile(r".*/auth/login.*"))
     expect(agent.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_dropped_stream_reconnects_and_replays_what_it_missed(app, make, new_page):
+    from app import events
+    from app.extensions import db
+    from app.realtime import broker
+
+    team = make.team()
+    page = new_page()
+    sign_in(page, team.manager.email, PASSWORD)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
+
+    def emit(email):
+        with app.app_context():
+            events.emit(team.tenant.id, events.MEMBER_INVITED, data={"email": email, "role": "agent"})
+            db.session.commit()
+
+    emit("once@example.test")
+    feed = page.get_by_role("list", name="Live activity")
+    expect(feed).to_contain_text("once@example.test")
+
+    broker.hub.end_all()  # what a server restart does to every open stream
+    emit("while-away@example.test")  # nobody is listening right now
+    expect(feed).to_contain_text("while-away@example.test", timeout=15_000)
+    expect(page.get_by_role("status").filter(has_text="while-away@example.test")).to_be_visible()

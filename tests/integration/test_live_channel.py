@@ -59,6 +59,6 @@ def test_a_stalled_subscriber_is_marked_to_reconnect_instead_of_growing(app):
         try:
             for n in range(broker.QUEUE_LIMIT + 1):
                 broker.hub.deliver(_published(9005, n).as_dict())
-            assert sub.overflowed
+            assert sub.ended
         finally:
             sub.close()
