@@ -22,6 +22,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30/minute", methods=["POST"])  # throttle; the lockout below is per account and address
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("shell.home"))

@@ -116,10 +116,8 @@ def reset_token_for(user: User) -> str:
 
 
 def user_from_reset_token(token: str) -> User | None:
-    max_age = current_app.config["PASSWORD_RESET_MINUTES"] * 60
-    try:
-        payload = tokens.read(RESET_PURPOSE, token, max_age)
-    except tokens.InvalidToken:
+    payload = tokens.read(RESET_PURPOSE, token, current_app.config["PASSWORD_RESET_MINUTES"] * 60)
+    if payload is None:
         return None
     user = db.session.get(User, payload.get("u"))
     if user is None or not user.is_active or (user.password_hash or "")[-12:] != payload.get("h"):

@@ -8,10 +8,6 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 
-class InvalidToken(Exception):
-    pass
-
-
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"kervan.{purpose}")
 
@@ -20,10 +16,9 @@ def make(purpose: str, payload: Any) -> str:
     return _serializer(purpose).dumps(payload)
 
 
-def read(purpose: str, token: str, max_age_seconds: int) -> Any:
+def read(purpose: str, token: str, max_age_seconds: int) -> Any | None:
+    """The payload, or None for a forged, foreign-purpose or expired token."""
     try:
         return _serializer(purpose).loads(token, max_age=max_age_seconds)
-    except SignatureExpired as exc:
-        raise InvalidToken("expired") from exc
-    except BadSignature as exc:
-        raise InvalidToken("invalid") from exc
+    except (SignatureExpired, BadSignature):
+        return None

@@ -9,6 +9,7 @@ user.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -84,10 +85,8 @@ class Hub:
             targets = [sub for subs in self._subs.values() for sub in subs]
         for sub in targets:
             sub.ended = True
-            try:
+            with contextlib.suppress(queue.Full):
                 sub.queue.put_nowait({"type": "__wake__"})
-            except queue.Full:
-                pass
 
     def count(self, tenant_id: int | None = None) -> int:
         with self._lock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -86,26 +86,23 @@ def upcoming(area: str):
     return render_template("shell/upcoming.html", area=area, title=title, description=description)
 
 
-@bp.post("/preferences/language")
-def set_language():
-    lang = request.form.get("lang", "")
-    if lang not in current_app.config["LANGUAGES"]:
-        abort(400)
-    session["lang"] = lang
-    if current_user.is_authenticated:
-        current_user.locale = lang
-        db.session.commit()
-    return htmx.redirect(_back())
+# Each preference: (form field, User column, allowed values). Kept per person
+# when signed in, in the session otherwise.
+PREFERENCES = {
+    "language": ("lang", "locale", ("tr", "en")),
+    "theme": ("theme", "theme", ("light", "dark", "system")),
+}
 
 
-@bp.post("/preferences/theme")
-def set_theme():
-    theme = request.form.get("theme", "")
-    if theme not in ("light", "dark", "system"):
+@bp.post("/preferences/<any(language, theme):name>")
+def set_preference(name: str):
+    field, column, allowed = PREFERENCES[name]
+    value = request.form.get(field, "")
+    if value not in allowed:
         abort(400)
-    session["theme"] = theme
+    session[field] = value
     if current_user.is_authenticated:
-        current_user.theme = theme
+        setattr(current_user, column, value)
         db.session.commit()
     return htmx.redirect(_back())
 

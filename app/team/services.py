@@ -98,10 +98,8 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_from_token(token: str) -> Invitation | None:
-    max_age = current_app.config["INVITATION_DAYS"] * 86400
-    try:
-        payload = tokens.read(INVITATION_PURPOSE, token, max_age)
-    except tokens.InvalidToken:
+    payload = tokens.read(INVITATION_PURPOSE, token, current_app.config["INVITATION_DAYS"] * 86400)
+    if payload is None:
         return None
     invitation = db.session.get(Invitation, payload.get("i"))
     return invitation if invitation is not None and invitation.is_pending else None

@@ -26,9 +26,6 @@ def test_tokens_are_signed_per_purpose_and_expire():
     with app.app_context():
         token = tokens.make("invitation", {"i": 5})
         assert tokens.read("invitation", token, 60) == {"i": 5}
-        with pytest.raises(tokens.InvalidToken):
-            tokens.read("password-reset", token, 60)
-        with pytest.raises(tokens.InvalidToken):
-            tokens.read("invitation", token + "x", 60)
-        with pytest.raises(tokens.InvalidToken):
-            tokens.read("invitation", token, -1)
+        assert tokens.read("password-reset", token, 60) is None
+        assert tokens.read("invitation", token + "x", 60) is None
+        assert tokens.read("invitation", token, -1) is None
