@@ -34,6 +34,19 @@ TENANT_SETTINGS_CHANGED = "tenant.settings_changed"
 AUTH_LOGIN = "auth.login"
 AUTH_LOCKED_OUT = "auth.locked_out"
 AUTH_PASSWORD_RESET = "auth.password_reset"
+CUSTOMER_CREATED = "customer.created"
+CUSTOMER_UPDATED = "customer.updated"
+CUSTOMER_ASSIGNED = "customer.assigned"
+CUSTOMER_DELETED = "customer.deleted"
+CUSTOMER_MERGED = "customer.merged"
+CARD_MOVED = "card.moved"
+NOTE_ADDED = "note.added"
+CALL_LOGGED = "call.logged"
+REMINDER_CREATED = "reminder.created"
+REMINDER_COMPLETED = "reminder.completed"
+REMINDER_DUE = "reminder.due"
+CUSTOMERS_IMPORTED = "customers.imported"
+CUSTOMERS_EXPORTED = "customers.exported"
 
 ALL_TYPES: tuple[str, ...] = (
     MEMBER_INVITED,
@@ -46,6 +59,34 @@ ALL_TYPES: tuple[str, ...] = (
     AUTH_LOGIN,
     AUTH_LOCKED_OUT,
     AUTH_PASSWORD_RESET,
+    CUSTOMER_CREATED,
+    CUSTOMER_UPDATED,
+    CUSTOMER_ASSIGNED,
+    CUSTOMER_DELETED,
+    CUSTOMER_MERGED,
+    CARD_MOVED,
+    NOTE_ADDED,
+    CALL_LOGGED,
+    REMINDER_CREATED,
+    REMINDER_COMPLETED,
+    REMINDER_DUE,
+    CUSTOMERS_IMPORTED,
+    CUSTOMERS_EXPORTED,
+)
+
+# Events about one customer: they make up the customer's timeline.
+CUSTOMER_TYPES: tuple[str, ...] = (
+    CUSTOMER_CREATED,
+    CUSTOMER_UPDATED,
+    CUSTOMER_ASSIGNED,
+    CUSTOMER_DELETED,
+    CUSTOMER_MERGED,
+    CARD_MOVED,
+    NOTE_ADDED,
+    CALL_LOGGED,
+    REMINDER_CREATED,
+    REMINDER_COMPLETED,
+    REMINDER_DUE,
 )
 
 # Events every open screen of the tenant hears about. Login noise stays in the log.

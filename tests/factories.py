@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.auth.passwords import hash_password
 from app.extensions import db
-from app.models import Membership, Role, Tenant, User
+from app.models import Customer, Membership, PipelineStage, Role, Tenant, User
 from app.tenancy.services import create_tenant
 
 PASSWORD = "correct-horse-battery"
@@ -86,6 +86,33 @@ class Factory:
         outsider = self.user(name="Başka Biri")
         outsider_tenant = self.tenant(outsider, "beauty")
         return Team(tenant, owner, manager, agent, outsider_tenant, outsider)
+
+    def customer(self, tenant: Tenant, actor: User | None = None, **fields) -> Customer:
+        """A customer through the real service (de-duplication, identities, event)."""
+        from app.customers import services as customers
+
+        n = next(_counter)
+        fields.setdefault("name", f"Müşteri {n}")
+        fields.setdefault("phone", f"+90532{n:07d}")
+        with self.app.app_context():
+            row = customers.create(
+                db.session.get(Tenant, tenant.id), db.session.get(User, actor.id) if actor else None, **fields
+            )
+            db.session.commit()
+            return _detach(row)
+
+    def stages(self, tenant: Tenant) -> list[PipelineStage]:
+        with self.app.app_context():
+            rows = list(
+                db.session.scalars(
+                    db.select(PipelineStage)
+                    .where(PipelineStage.tenant_id == tenant.id)
+                    .order_by(PipelineStage.position)
+                )
+            )
+            for row in rows:
+                db.session.expunge(row)
+            return rows
 
     def membership(self, tenant: Tenant, user: User) -> Membership:
         with self.app.app_context():

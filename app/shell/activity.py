@@ -41,6 +41,46 @@ def describe(event_type: str, actor_name: str | None, data: dict[str, Any]) -> s
         return _("Sign-in locked for 15 minutes after repeated failures.")
     if event_type == events.AUTH_PASSWORD_RESET:
         return _("%(who)s reset their password.", who=who)
+    return _describe_customer_event(event_type, who, data)
+
+
+def _describe_customer_event(event_type: str, who: str, data: dict[str, Any]) -> str:
+    name = data.get("name") or _("a customer")
+    if event_type == events.CUSTOMER_CREATED:
+        return _("%(who)s added %(name)s.", who=who, name=name)
+    if event_type == events.CUSTOMER_UPDATED:
+        return _("%(who)s updated %(name)s.", who=who, name=name)
+    if event_type == events.CUSTOMER_ASSIGNED:
+        if data.get("assignee"):
+            return _("%(who)s assigned %(name)s to %(assignee)s.", who=who, name=name, assignee=data["assignee"])
+        return _("%(who)s unassigned %(name)s.", who=who, name=name)
+    if event_type == events.CUSTOMER_DELETED:
+        return _("%(who)s deleted %(name)s.", who=who, name=name)
+    if event_type == events.CUSTOMER_MERGED:
+        return _("%(who)s merged %(other)s into %(name)s.", who=who, other=data.get("merged_name"), name=name)
+    if event_type == events.CARD_MOVED:
+        if data.get("stage_changed"):
+            return _("%(who)s moved %(name)s to %(stage)s.", who=who, name=name, stage=data.get("to_stage"))
+        return _("%(who)s reordered %(name)s in %(stage)s.", who=who, name=name, stage=data.get("to_stage"))
+    if event_type == events.NOTE_ADDED:
+        return _("%(who)s added a note to %(name)s.", who=who, name=name)
+    if event_type == events.CALL_LOGGED:
+        return _("%(who)s logged a call with %(name)s.", who=who, name=name)
+    if event_type == events.REMINDER_CREATED:
+        return _("%(who)s set a reminder for %(name)s: %(title)s", who=who, name=name, title=data.get("title"))
+    if event_type == events.REMINDER_COMPLETED:
+        return _("%(who)s completed a reminder for %(name)s: %(title)s", who=who, name=name, title=data.get("title"))
+    if event_type == events.REMINDER_DUE:
+        return _("Reminder due for %(name)s: %(title)s", name=name, title=data.get("title"))
+    if event_type == events.CUSTOMERS_IMPORTED:
+        return _(
+            "%(who)s imported customers: %(created)s new, %(updated)s updated.",
+            who=who,
+            created=data.get("created", 0),
+            updated=data.get("updated", 0),
+        )
+    if event_type == events.CUSTOMERS_EXPORTED:
+        return _("%(who)s exported %(count)s customers.", who=who, count=data.get("count", 0))
     return event_type
 
 
