@@ -19,6 +19,16 @@ ACTIONS: dict[str, Role] = {
     "team.offboard": Role.OWNER,
     "settings.edit": Role.OWNER,
     "activity.view": Role.AGENT,
+    "customers.view": Role.AGENT,
+    "customers.edit": Role.AGENT,
+    "customers.delete": Role.MANAGER,
+    "customers.merge": Role.MANAGER,
+    "customers.bulk": Role.MANAGER,
+    "customers.import": Role.MANAGER,
+    "customers.export": Role.MANAGER,
+    "pipeline.move": Role.AGENT,
+    "pipeline.bulk_move": Role.MANAGER,
+    "reminders.manage": Role.AGENT,
 }
 
 

@@ -22,7 +22,7 @@
           var detail = {};
           try { detail = JSON.parse(event.data); } catch (e) { return; }
           document.dispatchEvent(new CustomEvent("kervan:live", { detail: detail }));
-          if (!detail.own && detail.summary) { toast(detail.summary); }
+          if (!detail.own && detail.summary && isForMe(detail)) { toast(detail.summary); }
         });
       });
       source.addEventListener("session.ended", function () {
@@ -31,6 +31,12 @@
       });
       return source;
     };
+  }
+
+  // Events addressed to one person (a due reminder) toast only for them.
+  function isForMe(detail) {
+    var target = detail.data && detail.data.for_user_id;
+    return !target || String(target) === body.dataset.userId;
   }
 
   function setLiveState(state) {
