@@ -76,12 +76,26 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
+    from app.customers.routes import bp as customers_bp
+    from app.imports.routes import bp as imports_bp
+    from app.pipeline.routes import bp as pipeline_bp
     from app.realtime.routes import bp as realtime_bp
+    from app.reminders.routes import bp as reminders_bp
     from app.settings.routes import bp as settings_bp
     from app.shell.routes import bp as shell_bp
     from app.team.routes import bp as team_bp
 
-    for bp in (auth_bp, shell_bp, team_bp, settings_bp, realtime_bp):
+    for bp in (
+        auth_bp,
+        shell_bp,
+        team_bp,
+        settings_bp,
+        realtime_bp,
+        pipeline_bp,
+        customers_bp,
+        reminders_bp,
+        imports_bp,
+    ):
         app.register_blueprint(bp)
     csrf.exempt("app.shell.routes.healthz")
 
@@ -101,7 +115,11 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
 
-def _select_locale() -> str:
+def _select_locale() -> str | None:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return None  # jobs and the CLI choose with force_locale(); else the default (Turkish)
     supported = ("tr", "en")
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
@@ -121,7 +139,10 @@ def _select_timezone() -> str:
 def _register_template_helpers(app: Flask) -> None:
     from app import events
     from app.auth.permissions import can
+    from app.lib import formatting
     from app.tenancy.sectors import term
+
+    formatting.register(app)
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

@@ -1,3 +1,3 @@
 """RQ job functions. Importing this package registers the event subscribers."""
 
-from jobs import housekeeping, mail  # noqa: F401
+from jobs import housekeeping, imports, mail, reminders  # noqa: F401

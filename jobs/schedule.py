@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs import housekeeping
+from jobs import housekeeping, reminders
 
 
 @dataclass(frozen=True)
@@ -18,4 +18,5 @@ class Periodic:
 
 PERIODIC: list[Periodic] = [
     Periodic(housekeeping.purge_login_attempts, interval=6 * 3600),
+    Periodic(reminders.notify_due_reminders, interval=60),
 ]

@@ -101,6 +101,22 @@ class Factory:
             db.session.commit()
             return _detach(row)
 
+    def reminder(self, customer: Customer, actor: User, due_at, assignee: User | None = None, title: str = ""):
+        """A reminder through the real service (event, card follow-up)."""
+        from app.models import Reminder
+        from app.reminders import services as reminders
+
+        with self.app.app_context():
+            row = reminders.create(
+                db.session.get(Customer, customer.id),
+                db.session.get(User, actor.id),
+                title or f"Geri ara {next(_counter)}",
+                due_at,
+                assignee.id if assignee else None,
+            )
+            db.session.commit()
+            return _detach(db.session.get(Reminder, row.id))
+
     def stages(self, tenant: Tenant) -> list[PipelineStage]:
         with self.app.app_context():
             rows = list(

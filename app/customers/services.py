@@ -12,7 +12,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from app import events
 from app.customers.filters import search_text_for
@@ -20,6 +20,7 @@ from app.extensions import db
 from app.lib import emails, phones
 from app.models import Customer, CustomerIdentity, Membership, PipelineStage, Reminder, Tag, Tenant, User
 from app.models.base import utcnow
+from app.team import open_work
 
 
 class CustomerError(Exception):
@@ -64,19 +65,20 @@ class Contact:
 
 
 def find_existing(tenant_id: int, contact: Contact) -> Customer | None:
-    """The live customer who already has one of these phones or e-mails."""
+    """The live customer who already has one of these phones or e-mails (one query)."""
     pairs = contact.identities()
     if not pairs:
         return None
-    for kind, value in pairs:
-        customer_id = db.session.scalar(
-            select(CustomerIdentity.customer_id).where(
-                CustomerIdentity.tenant_id == tenant_id, CustomerIdentity.kind == kind, CustomerIdentity.value == value
-            )
+    customer_id = db.session.scalar(
+        select(CustomerIdentity.customer_id)
+        .where(
+            CustomerIdentity.tenant_id == tenant_id,
+            or_(*[and_(CustomerIdentity.kind == kind, CustomerIdentity.value == value) for kind, value in pairs]),
         )
-        if customer_id is not None:
-            return resolve(db.session.get(Customer, customer_id))
-    return None
+        .order_by(CustomerIdentity.kind.desc())  # a phone match names the person before an e-mail one
+        .limit(1)
+    )
+    return resolve(db.session.get(Customer, customer_id)) if customer_id is not None else None
 
 
 def resolve(customer: Customer | None) -> Customer | None:
@@ -185,6 +187,7 @@ def create(
         name=name[:120],
         phone=contact.phone,
         email=contact.email,
+        search_text=search_text_for(name, contact.email, [contact.phone] if contact.phone else []),
         stage_id=stage.id,
         position=top_position(tenant.id, stage.id),
         assignee_id=assignee_id,
@@ -199,8 +202,9 @@ def create(
     )
     db.session.add(customer)
     db.session.flush()
-    _add_identities(customer, contact)
-    _refresh_search(customer)
+    # Nobody has these contacts (checked above); the unique key still catches a race.
+    for kind, value in contact.identities():
+        db.session.add(CustomerIdentity(tenant_id=tenant.id, customer_id=customer.id, kind=kind, value=value))
     if tags:
         set_tags(customer, tags, actor=None)
     if emit:
@@ -401,3 +405,27 @@ def refresh_follow_up(customer: Customer) -> None:
     customer.next_follow_up_at = db.session.scalar(
         select(func.min(Reminder.due_at)).where(Reminder.customer_id == customer.id, Reminder.done_at.is_(None))
     )
+
+
+def _count_assigned(tenant_id: int, user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Customer.tenant_id == tenant_id,
+            Customer.assignee_id == user_id,
+            Customer.deleted_at.is_(None),
+            Customer.merged_into_id.is_(None),
+        )
+    )
+
+
+def _reassign(tenant_id: int, from_user_id: int, to_user_id: int | None) -> int:
+    # One UPDATE, not an event per card: the offboarding event records the hand-over.
+    result = db.session.execute(
+        update(Customer)
+        .where(Customer.tenant_id == tenant_id, Customer.assignee_id == from_user_id, Customer.deleted_at.is_(None))
+        .values(assignee_id=to_user_id)
+    )
+    return result.rowcount or 0
+
+
+open_work.register(open_work.OpenWorkProvider(_l("Customers"), _count_assigned, _reassign))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app import events
 from app.auth.passwords import hash_password
+from app.demo.customers import mobile_phone, seed_customers
 from app.extensions import db
 from app.models import Invitation, Membership, Role, Tenant, User
 from app.models.base import utcnow
@@ -55,11 +56,6 @@ def _email_for(name: str, slug: str) -> str:
     return f"{local}@{slug}.demo.kervan.test"
 
 
-def _phone(rng: random.Random) -> str:
-    prefix = rng.choice(["530", "532", "533", "535", "505", "506", "542", "544", "546", "552", "555"])
-    return f"+90{prefix}{rng.randrange(1000000, 9999999)}"
-
-
 def _user(email: str, name: str, phone: str, password_hash: str) -> tuple[User, bool]:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None:
@@ -97,10 +93,15 @@ def seed() -> list[str]:
 
     for slug, staff in STAFF.items():
         for name, role in staff:
-            user, _ = _user(_email_for(name, slug), name, _phone(rng), password_hash)
+            user, _ = _user(_email_for(name, slug), name, mobile_phone(rng), password_hash)
             _ensure_membership(tenants[slug], user, Role(role), owner, now, rng)
 
     _ensure_history(tenants["gulus-dis"], owner, now, rng)
+    db.session.flush()
+    for tenant in tenants.values():
+        added = seed_customers(tenant, now, rng)
+        if added:
+            report.append(f"{tenant.name}: {added} demo customers")
     db.session.commit()
     report.append(f"demo ready: {len(tenants)} businesses, password {PASSWORD!r} for every demo user")
     return report
@@ -155,7 +156,7 @@ def _ensure_history(tenant: Tenant, owner: User, now, rng: random.Random) -> Non
             occurred_at=invitation.created_at,
         )
     former_email = _email_for("Kemal Aslan", tenant.slug)
-    former, created = _user(former_email, "Kemal Aslan", _phone(rng), hash_password(PASSWORD + "-former"))
+    former, created = _user(former_email, "Kemal Aslan", mobile_phone(rng), hash_password(PASSWORD + "-former"))
     if created:
         left = now - timedelta(days=12)
         membership = Membership(

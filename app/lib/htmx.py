@@ -48,3 +48,13 @@ def redirect(url: str) -> Response:
     response = make_response("", 303)
     response.headers["Location"] = url
     return response
+
+
+def current_path() -> str:
+    """The page the person is on: for htmx requests the browser's URL, not the fragment's."""
+    from urllib.parse import urlsplit
+
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Current-URL"):
+        parts = urlsplit(request.headers["HX-Current-URL"])
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")

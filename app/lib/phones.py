@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 DEFAULT_REGION = "TR"
@@ -22,7 +24,9 @@ def normalise(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=20_000)
 def display(e164: str | None) -> str:
+    """International format for people: '+90 532 123 45 67'. Cached: boards show the same numbers again and again."""
     if not e164:
         return ""
     try:

@@ -79,12 +79,33 @@ def cards(
 
 
 def board(tenant: Tenant, filters: CustomerFilter) -> list[Column]:
+    """Every column's first page in one query (a window per stage), plus the counts."""
     counts = summary(tenant.id, filters)
+    ranked = (
+        filters.apply(live_customers(tenant.id))
+        .with_only_columns(
+            Customer.id,
+            func.row_number()
+            .over(partition_by=Customer.stage_id, order_by=(Customer.position, Customer.id))
+            .label("rank"),
+        )
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(Customer)
+        .join(ranked, ranked.c.id == Customer.id)
+        .where(ranked.c.rank <= PAGE_SIZE + 1)
+        .options(joinedload(Customer.assignee), selectinload(Customer.tags))
+        .order_by(Customer.stage_id, Customer.position, Customer.id)
+    ).unique()
+    by_stage: dict[int, list[Customer]] = {}
+    for customer in rows:
+        by_stage.setdefault(customer.stage_id, []).append(customer)
     columns = []
     for stage in stages(tenant.id):
         count, total = counts.get(stage.id, (0, 0))
-        page, more = cards(tenant.id, stage.id, filters) if count else ([], False)
-        columns.append(Column(stage, count, total, page, more))
+        page = by_stage.get(stage.id, [])
+        columns.append(Column(stage, count, total, page[:PAGE_SIZE], len(page) > PAGE_SIZE))
     return columns
 
 
@@ -97,6 +118,13 @@ def _position_of(tenant_id: int, customer_id: int | None) -> tuple[float, int] |
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def top_position_for(tenant_id: int, stage_id: int) -> float:
+    lowest = db.session.scalar(
+        live_customers(tenant_id).with_only_columns(func.min(Customer.position)).where(Customer.stage_id == stage_id)
+    )
+    return 0.0 if lowest is None else lowest - SPACING
 
 
 def _renumber(tenant_id: int, stage_id: int) -> None:
@@ -125,10 +153,7 @@ def _between(tenant_id: int, stage_id: int, above_id: int | None, below_id: int 
         return above + SPACING
     if below is not None:
         return below - SPACING
-    lowest = db.session.scalar(
-        live_customers(tenant_id).with_only_columns(func.min(Customer.position)).where(Customer.stage_id == stage_id)
-    )
-    return 0.0 if lowest is None else lowest - SPACING
+    return top_position_for(tenant_id, stage_id)
 
 
 def move(

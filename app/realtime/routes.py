@@ -7,6 +7,8 @@ sockets and queues, not pool slots.
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
@@ -15,7 +17,7 @@ from app import events
 from app.auth.permissions import require_action
 from app.extensions import db
 from app.lib.tenancy import current_tenant
-from app.realtime import broker
+from app.realtime import broker, presence
 from app.realtime.services import ends_session, format_sse, parse_last_event_id, replay, still_allowed
 from app.shell.activity import describe
 
@@ -47,8 +49,10 @@ def stream():
 
     def generate():
         seen = last_id or 0
+        checked = time.monotonic()
         with subscription:
             yield "retry: 3000\n: connected\n\n"
+            presence.mark_online(user_id, tenant_id)
             for message in missed:
                 seen = message["id"]
                 yield payload(message)
@@ -60,20 +64,22 @@ def stream():
                     # Write first: a client that went away is noticed here,
                     # before any database work is spent on it.
                     yield ": keep-alive\n\n"
+                if message is None or time.monotonic() - checked >= heartbeat:
+                    # Once per heartbeat, busy or idle: still allowed in, still online.
+                    checked = time.monotonic()
+                    presence.mark_online(user_id, tenant_id)
                     allowed = still_allowed(user_id, token, tenant_id)
                     db.session.remove()
                     if not allowed:
                         yield format_sse(None, "session.ended", {})
                         return
-                    continue
-                if message["id"] <= seen or message["type"] not in events.LIVE_TYPES:
+                if message is None or message["id"] <= seen or message["type"] not in events.LIVE_TYPES:
                     continue
                 seen = message["id"]
+                yield payload(message)
                 if ends_session(message, user_id):
-                    yield payload(message)
                     yield format_sse(None, "session.ended", {})
                     return
-                yield payload(message)
 
     response = Response(stream_with_context(generate()), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache, no-transform"

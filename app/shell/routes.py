@@ -20,20 +20,6 @@ bp = Blueprint("shell", __name__)
 
 # Areas whose screens arrive with later work; each page says what it will hold.
 UPCOMING = {
-    "pipeline": (
-        _l("Pipeline"),
-        _l(
-            "A live kanban board of your stages: drag cards, filter by source, campaign and assignee, "
-            "and see every move from your colleagues as it happens."
-        ),
-    ),
-    "customers": (
-        _l("Customers"),
-        _l(
-            "Every customer once, de-duplicated by phone and e-mail, with a 360° view: profile, "
-            "timeline, reminders, calls, visits and sales."
-        ),
-    ),
     "inbox": (
         _l("Inbox"),
         _l("WhatsApp, Instagram, Messenger and web chat conversations in one inbox, linked to the customer."),
@@ -79,7 +65,7 @@ def activity_feed():
     )
 
 
-@bp.get("/<any(pipeline, customers, inbox, booking, reports):area>")
+@bp.get("/<any(inbox, booking, reports):area>")
 @require_action("activity.view")
 def upcoming(area: str):
     title, description = UPCOMING[area]

@@ -1,10 +1,17 @@
-"""`make bench`: run every benchmark and print its figures."""
+"""`make bench`: run every benchmark and print its figures (BENCH=name runs one)."""
 
-from tests.benchmarks import bench_streams
+import os
+
+from tests.benchmarks import bench_pipeline, bench_streams
+
+BENCHMARKS = {"streams": bench_streams.main, "pipeline": bench_pipeline.main}
 
 
 def main() -> None:
-    bench_streams.main()
+    wanted = os.environ.get("BENCH")
+    for name, run in BENCHMARKS.items():
+        if wanted in (None, "", name):
+            run()
 
 
 if __name__ == "__main__":

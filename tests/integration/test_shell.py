@@ -61,8 +61,8 @@ def test_an_owner_of_several_businesses_switches_between_them(app, make, client)
 def test_areas_still_to_come_say_what_they_will_hold(make, client):
     team = make.team()
     login(client, team.agent)
-    page = client.get("/pipeline").get_data(as_text=True)
-    assert "Coming next" in page and "kanban" in page
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "Coming next" in page and "WhatsApp" in page
     # The dental blueprint calls customers patients.
     assert "Patients" in client.get("/customers").get_data(as_text=True)
 

@@ -1,0 +1,1 @@
+"""Customer import (CSV/XLSX) and the customer export (CSV)."""

@@ -1,0 +1,1 @@
+"""Reminders on customers, each person's agenda, and due-reminder notifications."""
