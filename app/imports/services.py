@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -139,6 +140,8 @@ def save_mapping(job: ImportJob, sheet: readers.Sheet, chosen: dict[str, str | N
 
 def queue(job: ImportJob) -> None:
     """Ready to run: the caller commits, then enqueues jobs.imports.run_import."""
+    if is_stalled(job):
+        job.status = "failed"  # its worker died; the transaction rolled back, so it can run again
     _require_status(job, "uploaded", "failed")
     if not job.mapping:
         raise ImportsError(_l("Choose the columns first."))
@@ -553,8 +556,30 @@ def failure_message(exc: Exception) -> str:
     )
 
 
+STALL_SECONDS = 10 * 60
+
+
+def is_stalled(job: ImportJob) -> bool:
+    """Running, but no progress for ten minutes: the worker that had it is gone
+    (its transaction rolled back with it, so nothing was imported)."""
+    if job.status != "running":
+        return False
+    reported = progress.get(progress_key(job))
+    return reported is None or time.time() - float(reported["at"]) > STALL_SECONDS
+
+
 def state(job: ImportJob) -> dict:
     """What the progress page shows: rows done, the total, and whether it is over."""
+    if is_stalled(job):
+        return {
+            "finished": True,
+            "done": 0,
+            "total": job.total_rows,
+            "percent": 0,
+            "failure": str(_l("The import stopped before it finished. Nothing was imported; start it again.")),
+            "row_errors": [],
+            "stalled": True,
+        }
     finished = job.status in ("done", "failed")
     reported = progress.get(progress_key(job)) or {}
     total = job.total_rows or int(reported.get("total", 0))

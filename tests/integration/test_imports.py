@@ -432,3 +432,28 @@ def test_turkish_readers_get_semicolons_and_decimal_commas(app, make, client):
     login(client, team.owner)
     text = client.get("/customers/export.csv").get_data(as_text=True)
     assert text.lstrip("\ufeff").splitlines()[1].split(";")[8] == "999,50"
+
+
+def test_an_import_whose_worker_died_can_be_started_again(app, make, client, run_jobs, monkeypatch):
+    from app.imports import services as imports
+
+    team = make.team()
+    login(client, team.manager)
+    import_id = _import_id(_upload(client, _csv("Yarım Kalan;05321112299;;;;;;;")))
+    client.post(f"/customers/import/{import_id}/mapping", data=_guessed_mapping(client, import_id))
+    with app.app_context():
+        job = db.session.get(ImportJob, import_id)
+        job.status = "running"  # claimed by a worker that then vanished: no progress ever reported
+        db.session.commit()
+    text = client.get(f"/customers/import/{import_id}/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "stopped before it finished" in text and "hx-trigger" not in text
+    monkeypatch.setattr(imports, "STALL_SECONDS", 10**9)  # a live import is left alone
+    with app.app_context():
+        progress.set(f"import:{import_id}", 0, 1)
+    text = client.get(f"/customers/import/{import_id}/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in text
+    monkeypatch.setattr(imports, "STALL_SECONDS", -1)
+    assert client.post(f"/customers/import/{import_id}/start").status_code == 302
+    run_jobs()
+    assert _job(app, import_id).status == "done"
+    assert "Yarım Kalan" in _customers(app, team.tenant)

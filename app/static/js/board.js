@@ -48,6 +48,9 @@
     var card = holder.querySelector("li.kcard");
     if (!card) { return; }
     var old = cardEl(card.dataset.id);
+    // Answers can arrive out of order when two people move one card at once: never
+    // let an older state of the card replace a newer one.
+    if (old && parseFloat(old.dataset.version) > parseFloat(card.dataset.version)) { return; }
     if (menuOpen(old)) { pendingCards[card.dataset.id] = html; return; }
     var wasChecked = old && old.querySelector("input[name=ids]").checked;
     var list = listFor(card.dataset.stageId);
