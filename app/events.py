@@ -47,6 +47,15 @@ REMINDER_COMPLETED = "reminder.completed"
 REMINDER_DUE = "reminder.due"
 CUSTOMERS_IMPORTED = "customers.imported"
 CUSTOMERS_EXPORTED = "customers.exported"
+APPOINTMENT_BOOKED = "appointment.booked"
+APPOINTMENT_MOVED = "appointment.moved"
+APPOINTMENT_CANCELLED = "appointment.cancelled"
+APPOINTMENT_CONFIRMED = "appointment.confirmed"
+APPOINTMENT_ARRIVED = "appointment.arrived"
+APPOINTMENT_COMPLETED = "appointment.completed"
+APPOINTMENT_NO_SHOW = "appointment.no_show"
+APPOINTMENT_REMINDED = "appointment.reminded"
+WAITLIST_OFFERED = "waitlist.offered"
 
 ALL_TYPES: tuple[str, ...] = (
     MEMBER_INVITED,
@@ -72,6 +81,15 @@ ALL_TYPES: tuple[str, ...] = (
     REMINDER_DUE,
     CUSTOMERS_IMPORTED,
     CUSTOMERS_EXPORTED,
+    APPOINTMENT_BOOKED,
+    APPOINTMENT_MOVED,
+    APPOINTMENT_CANCELLED,
+    APPOINTMENT_CONFIRMED,
+    APPOINTMENT_ARRIVED,
+    APPOINTMENT_COMPLETED,
+    APPOINTMENT_NO_SHOW,
+    APPOINTMENT_REMINDED,
+    WAITLIST_OFFERED,
 )
 
 # Events about one customer: they make up the customer's timeline.
@@ -87,6 +105,15 @@ CUSTOMER_TYPES: tuple[str, ...] = (
     REMINDER_CREATED,
     REMINDER_COMPLETED,
     REMINDER_DUE,
+    APPOINTMENT_BOOKED,
+    APPOINTMENT_MOVED,
+    APPOINTMENT_CANCELLED,
+    APPOINTMENT_CONFIRMED,
+    APPOINTMENT_ARRIVED,
+    APPOINTMENT_COMPLETED,
+    APPOINTMENT_NO_SHOW,
+    APPOINTMENT_REMINDED,
+    WAITLIST_OFFERED,
 )
 
 # Events every open screen of the tenant hears about. Login noise stays in the log.

@@ -94,6 +94,7 @@ class Customer(TenantScoped, db.Model):
     next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # earliest open reminder
     next_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
+    no_show_count: Mapped[int] = mapped_column(Integer, default=0)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -46,6 +46,8 @@ class Tenant(db.Model):
     working_hours: Mapped[dict] = mapped_column(JSON, default=dict)
     # Owner overrides of the sector's terminology, e.g. {"customer": "Hasta"}.
     terms: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Booking rules: {"reminder_offsets": [2880, 120], "slot_step": 30, "offer_minutes": 120, ...}
+    booking_settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -22,12 +22,34 @@ class StageSpec:
 
 
 @dataclass(frozen=True)
+class ResourceSpec:
+    key: str
+    name: str
+    kind: str  # see app.models.booking.RESOURCE_KINDS
+    hours: tuple[tuple[str, str], ...] = (("09:00", "18:00"),)
+    saturday: tuple[tuple[str, str], ...] = (("10:00", "16:00"),)
+    lunch: tuple[str, str] | None = ("12:30", "13:30")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    tr: str
+    en: str
+    minutes: int
+    buffer: int
+    price_try: tuple[int, int]
+    resources: tuple[str, ...]  # ResourceSpec keys
+
+
+@dataclass(frozen=True)
 class SectorBlueprint:
     key: str
     label: object  # lazy string
     stages: tuple[StageSpec, ...]
     # term key -> {locale: word}
     terms: dict[str, dict[str, str]] = field(default_factory=dict)
+    resources: tuple[ResourceSpec, ...] = ()
+    services: tuple[ServiceSpec, ...] = ()
 
 
 _LOST = StageSpec("lost", "Kaybedildi", "Lost", "lost", "red")
@@ -51,6 +73,19 @@ BLUEPRINTS: dict[str, SectorBlueprint] = {
             _LOST,
         ),
         {"customer": {"tr": "Hasta", "en": "Patient"}, "customers": {"tr": "Hastalar", "en": "Patients"}},
+        resources=(
+            ResourceSpec("dr1", "Dt. Ayşe Kaya", "doctor"),
+            ResourceSpec("dr2", "Dt. Mehmet Arslan", "doctor", hours=(("10:00", "19:00"),), lunch=("13:00", "14:00")),
+            ResourceSpec("room1", "Tedavi Odası 1", "room", hours=(("08:30", "19:30"),), lunch=None),
+            ResourceSpec("room2", "Tedavi Odası 2", "room", hours=(("08:30", "19:30"),), lunch=None),
+        ),
+        services=(
+            ServiceSpec("Muayene", "Check-up", 30, 0, (500, 750), ("dr1", "dr2", "room1", "room2")),
+            ServiceSpec("Diş Taşı Temizliği", "Scaling", 45, 15, (1500, 2500), ("dr1", "dr2", "room1", "room2")),
+            ServiceSpec("Dolgu", "Filling", 60, 15, (2000, 4000), ("dr1", "dr2", "room1", "room2")),
+            ServiceSpec("İmplant Görüşmesi", "Implant consultation", 30, 0, (0, 0), ("dr1", "room1")),
+            ServiceSpec("Diş Beyazlatma", "Whitening", 90, 15, (6000, 9000), ("dr2", "room2")),
+        ),
     ),
     "aesthetic": SectorBlueprint(
         "aesthetic",
@@ -78,6 +113,21 @@ BLUEPRINTS: dict[str, SectorBlueprint] = {
             _LOST,
         ),
         {"customer": {"tr": "Danışan", "en": "Client"}, "customers": {"tr": "Danışanlar", "en": "Clients"}},
+        resources=(
+            ResourceSpec("st1", "Gizem (Kuaför)", "stylist"),
+            ResourceSpec("st2", "Melike (Kuaför)", "stylist", hours=(("11:00", "20:00"),), lunch=("15:00", "15:30")),
+            ResourceSpec("sp1", "Deniz (Cilt Uzmanı)", "specialist"),
+            ResourceSpec("ch1", "Koltuk 1", "chair", hours=(("09:00", "20:00"),), lunch=None),
+            ResourceSpec("ch2", "Koltuk 2", "chair", hours=(("09:00", "20:00"),), lunch=None),
+            ResourceSpec("laser", "Lazer Cihazı", "device", hours=(("09:00", "20:00"),), lunch=None),
+        ),
+        services=(
+            ServiceSpec("Saç Kesimi", "Haircut", 45, 15, (600, 1200), ("st1", "st2", "ch1", "ch2")),
+            ServiceSpec("Fön", "Blow-dry", 30, 0, (400, 600), ("st1", "st2", "ch1", "ch2")),
+            ServiceSpec("Manikür", "Manicure", 45, 0, (500, 700), ("sp1",)),
+            ServiceSpec("Cilt Bakımı", "Facial", 60, 15, (1500, 2500), ("sp1",)),
+            ServiceSpec("Lazer Epilasyon", "Laser hair removal", 30, 15, (1200, 3000), ("sp1", "laser")),
+        ),
     ),
     "ecommerce": SectorBlueprint(
         "ecommerce",

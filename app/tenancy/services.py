@@ -79,6 +79,9 @@ def create_tenant(
             )
         )
     db.session.add(Membership(tenant_id=tenant.id, user_id=owner.id, role=Role.OWNER.value))
+    from app.booking.setup import provision  # booking defaults come with the sector too
+
+    provision(tenant, plan, tenant.created_at.date())
     events.emit(
         tenant,
         events.TENANT_CREATED,
