@@ -76,6 +76,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
+    from app.booking.public import bp as public_booking_bp
+    from app.booking.routes import bp as booking_bp
+    from app.booking.settings_routes import bp as booking_settings_bp
     from app.customers.routes import bp as customers_bp
     from app.imports.routes import bp as imports_bp
     from app.pipeline.routes import bp as pipeline_bp
@@ -95,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
         customers_bp,
         reminders_bp,
         imports_bp,
+        booking_bp,
+        booking_settings_bp,
+        public_booking_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt("app.shell.routes.healthz")
@@ -120,6 +126,8 @@ def _select_locale() -> str | None:
 
     if not has_request_context():
         return None  # jobs and the CLI choose with force_locale(); else the default (Turkish)
+    if g.get("public_locale"):
+        return g.public_locale  # the public booking pages: the visitor's language (app/booking/public.py)
     supported = ("tr", "en")
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale

@@ -56,6 +56,7 @@ APPOINTMENT_COMPLETED = "appointment.completed"
 APPOINTMENT_NO_SHOW = "appointment.no_show"
 APPOINTMENT_REMINDED = "appointment.reminded"
 WAITLIST_OFFERED = "waitlist.offered"
+BOOKING_SETTINGS_CHANGED = "booking.settings_changed"
 
 ALL_TYPES: tuple[str, ...] = (
     MEMBER_INVITED,
@@ -90,30 +91,14 @@ ALL_TYPES: tuple[str, ...] = (
     APPOINTMENT_NO_SHOW,
     APPOINTMENT_REMINDED,
     WAITLIST_OFFERED,
+    BOOKING_SETTINGS_CHANGED,
 )
 
-# Events about one customer: they make up the customer's timeline.
-CUSTOMER_TYPES: tuple[str, ...] = (
-    CUSTOMER_CREATED,
-    CUSTOMER_UPDATED,
-    CUSTOMER_ASSIGNED,
-    CUSTOMER_DELETED,
-    CUSTOMER_MERGED,
-    CARD_MOVED,
-    NOTE_ADDED,
-    CALL_LOGGED,
-    REMINDER_CREATED,
-    REMINDER_COMPLETED,
-    REMINDER_DUE,
-    APPOINTMENT_BOOKED,
-    APPOINTMENT_MOVED,
-    APPOINTMENT_CANCELLED,
-    APPOINTMENT_CONFIRMED,
-    APPOINTMENT_ARRIVED,
-    APPOINTMENT_COMPLETED,
-    APPOINTMENT_NO_SHOW,
-    APPOINTMENT_REMINDED,
-    WAITLIST_OFFERED,
+# Events about one customer (their subject): they make up the customer's timeline.
+CUSTOMER_TYPES: tuple[str, ...] = tuple(
+    t
+    for t in ALL_TYPES
+    if t.startswith(("customer.", "card.", "note.", "call.", "reminder.", "appointment.", "waitlist."))
 )
 
 # Events every open screen of the tenant hears about. Login noise stays in the log.

@@ -74,6 +74,7 @@ class EmbeddedRunner:
         self._seq = itertools.count()
         self._lock = threading.Condition()
         self._threads_started = False
+        self._stopped = threading.Event()
 
     def start(self, periodic: list[tuple[Callable[..., Any], int]] | None = None) -> None:
         with self._lock:
@@ -96,11 +97,20 @@ class EmbeddedRunner:
             heapq.heappush(self._timers, (at.timestamp(), next(self._seq), func, args))
             self._lock.notify()
 
+    def stop(self) -> None:
+        """Stop the timer and the worker (tests; the embedded server just exits)."""
+        self._stopped.set()
+        with self._lock:
+            self._lock.notify_all()
+        self._ready.put((None, ()))
+
     def _tick(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             with self._lock:
-                while not self._timers:
-                    self._lock.wait()
+                while not self._timers and not self._stopped.is_set():
+                    self._lock.wait(timeout=1.0)
+                if self._stopped.is_set():
+                    return
                 due, _, func, args = self._timers[0]
                 delay = due - time.time()
                 if delay > 0:
@@ -114,8 +124,11 @@ class EmbeddedRunner:
             self._ready.put((func, args))
 
     def _work(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             func, args = self._ready.get()
+            if func is None:
+                self._ready.task_done()
+                return
             try:
                 with self.app.app_context():
                     func(*args)

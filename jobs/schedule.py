@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs import housekeeping, reminders
+from jobs import appointment_reminders, housekeeping, reminders, waitlist
 
 
 @dataclass(frozen=True)
@@ -19,4 +19,6 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     Periodic(housekeeping.purge_login_attempts, interval=6 * 3600),
     Periodic(reminders.notify_due_reminders, interval=60),
+    Periodic(appointment_reminders.send_due_appointment_reminders, interval=60),
+    Periodic(waitlist.expire_waitlist_offers, interval=60),
 ]

@@ -29,6 +29,9 @@ ACTIONS: dict[str, Role] = {
     "pipeline.move": Role.AGENT,
     "pipeline.bulk_move": Role.MANAGER,
     "reminders.manage": Role.AGENT,
+    "booking.manage": Role.AGENT,
+    "booking.settings": Role.OWNER,
+    "messages.view": Role.MANAGER,
 }
 
 

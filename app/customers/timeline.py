@@ -17,6 +17,10 @@ CATEGORIES: dict[str, tuple[object, tuple[str, ...]]] = {
     "notes": (_l("Notes"), (events.NOTE_ADDED,)),
     "calls": (_l("Calls"), (events.CALL_LOGGED,)),
     "reminders": (_l("Reminders"), (events.REMINDER_CREATED, events.REMINDER_COMPLETED, events.REMINDER_DUE)),
+    "appointments": (
+        _l("Appointments"),
+        tuple(t for t in events.CUSTOMER_TYPES if t.startswith(("appointment.", "waitlist."))),
+    ),
     "profile": (
         _l("Profile"),
         (events.CUSTOMER_CREATED, events.CUSTOMER_UPDATED, events.CUSTOMER_ASSIGNED, events.CUSTOMER_MERGED),

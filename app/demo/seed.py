@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app import events
 from app.auth.passwords import hash_password
+from app.demo.booking import seed_appointments
 from app.demo.customers import mobile_phone, seed_customers
 from app.extensions import db
 from app.models import Invitation, Membership, Role, Tenant, User
@@ -102,6 +103,10 @@ def seed() -> list[str]:
         added = seed_customers(tenant, now, rng)
         if added:
             report.append(f"{tenant.name}: {added} demo customers")
+    for tenant in tenants.values():
+        booked = seed_appointments(tenant, now, rng)
+        if booked:
+            report.append(f"{tenant.name}: {booked} demo appointments")
     db.session.commit()
     report.append(f"demo ready: {len(tenants)} businesses, password {PASSWORD!r} for every demo user")
     return report

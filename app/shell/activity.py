@@ -41,7 +41,26 @@ def describe(event_type: str, actor_name: str | None, data: dict[str, Any]) -> s
         return _("Sign-in locked for 15 minutes after repeated failures.")
     if event_type == events.AUTH_PASSWORD_RESET:
         return _("%(who)s reset their password.", who=who)
+    if event_type == events.BOOKING_SETTINGS_CHANGED:
+        return _describe_booking_settings(who, data)
     return _describe_customer_event(event_type, who, data)
+
+
+def _describe_booking_settings(who: str, data: dict[str, Any]) -> str:
+    what, action, name = data.get("what"), data.get("action"), data.get("name") or ""
+    if what == "resource":
+        if action == "created":
+            return _("%(who)s added the resource %(name)s.", who=who, name=name)
+        return _("%(who)s changed the resource %(name)s.", who=who, name=name)
+    if what == "service":
+        if action == "created":
+            return _("%(who)s added the service %(name)s.", who=who, name=name)
+        return _("%(who)s changed the service %(name)s.", who=who, name=name)
+    if what == "time_off":
+        if action == "deleted":
+            return _("%(who)s removed the day off %(name)s.", who=who, name=name)
+        return _("%(who)s added the day off %(name)s.", who=who, name=name)
+    return _("%(who)s changed the booking settings.", who=who)
 
 
 def _describe_customer_event(event_type: str, who: str, data: dict[str, Any]) -> str:
@@ -72,6 +91,8 @@ def _describe_customer_event(event_type: str, who: str, data: dict[str, Any]) ->
         return _("%(who)s completed a reminder for %(name)s: %(title)s", who=who, name=name, title=data.get("title"))
     if event_type == events.REMINDER_DUE:
         return _("Reminder due for %(name)s: %(title)s", name=name, title=data.get("title"))
+    if event_type.startswith("appointment.") or event_type == events.WAITLIST_OFFERED:
+        return _describe_appointment(event_type, who, name, data)
     if event_type == events.CUSTOMERS_IMPORTED:
         return _(
             "%(who)s imported customers: %(created)s new, %(updated)s updated.",
@@ -82,6 +103,38 @@ def _describe_customer_event(event_type: str, who: str, data: dict[str, Any]) ->
     if event_type == events.CUSTOMERS_EXPORTED:
         return _("%(who)s exported %(count)s customers.", who=who, count=data.get("count", 0))
     return event_type
+
+
+def _describe_appointment(event_type: str, who: str, name: str, data: dict[str, Any]) -> str:
+    service = data.get("service") or ""
+    when = _when(data.get("offered_starts_at") or data.get("starts_at"))
+    if event_type == events.APPOINTMENT_BOOKED:
+        return _("%(who)s booked %(service)s for %(name)s on %(when)s.", who=who, service=service, name=name, when=when)
+    if event_type == events.APPOINTMENT_MOVED:
+        return _("%(who)s moved %(name)s's appointment to %(when)s.", who=who, name=name, when=when)
+    if event_type == events.APPOINTMENT_CANCELLED:
+        return _("%(who)s cancelled %(name)s's appointment on %(when)s.", who=who, name=name, when=when)
+    if event_type == events.APPOINTMENT_CONFIRMED:
+        return _("%(name)s's appointment on %(when)s is confirmed.", name=name, when=when)
+    if event_type == events.APPOINTMENT_ARRIVED:
+        return _("%(name)s has arrived.", name=name)
+    if event_type == events.APPOINTMENT_COMPLETED:
+        return _("%(name)s's appointment is completed.", name=name)
+    if event_type == events.APPOINTMENT_NO_SHOW:
+        return _("%(name)s did not come to the appointment on %(when)s.", name=name, when=when)
+    if event_type == events.APPOINTMENT_REMINDED:
+        return _("A reminder was sent to %(name)s.", name=name)
+    return _("A freed time was offered to %(name)s from the waitlist.", name=name)
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return ""
+    from datetime import datetime
+
+    from flask_babel import format_datetime
+
+    return format_datetime(datetime.fromisoformat(iso), "d MMM HH:mm")
 
 
 def recent(tenant: Tenant, *, limit: int = 20, before_id: int | None = None, types: list[str] | None = None):

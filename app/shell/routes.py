@@ -24,10 +24,6 @@ UPCOMING = {
         _l("Inbox"),
         _l("WhatsApp, Instagram, Messenger and web chat conversations in one inbox, linked to the customer."),
     ),
-    "booking": (
-        _l("Booking"),
-        _l("Resources, services and free slots; a phone-first agenda, a public booking page and reminder chains."),
-    ),
     "reports": (
         _l("Reports"),
         _l("Period performance, sources and campaigns, funnel and staff reports as downloadable PDFs."),
@@ -65,7 +61,7 @@ def activity_feed():
     )
 
 
-@bp.get("/<any(inbox, booking, reports):area>")
+@bp.get("/<any(inbox, reports):area>")
 @require_action("activity.view")
 def upcoming(area: str):
     title, description = UPCOMING[area]

@@ -2,9 +2,9 @@
 
 import os
 
-from tests.benchmarks import bench_pipeline, bench_streams
+from tests.benchmarks import bench_booking, bench_pipeline, bench_streams
 
-BENCHMARKS = {"streams": bench_streams.main, "pipeline": bench_pipeline.main}
+BENCHMARKS = {"streams": bench_streams.main, "pipeline": bench_pipeline.main, "booking": bench_booking.main}
 
 
 def main() -> None:

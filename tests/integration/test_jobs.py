@@ -21,25 +21,34 @@ def note_call(*args):
 def test_the_embedded_runner_runs_jobs_now_and_later(app):
     runner = jobqueue.EmbeddedRunner(app)
     runner.start()
-    _calls.clear()
-    _done.clear()
-    runner.schedule(note_call, ("now",), None)
-    assert _done.wait(3)
-    _done.clear()
-    runner.schedule(note_call, ("later",), datetime.now(UTC) + timedelta(milliseconds=300))
-    assert not _done.wait(0.1)
-    assert _done.wait(3)
-    assert _calls == [("now",), ("later",)]
+    try:
+        _calls.clear()
+        _done.clear()
+        runner.schedule(note_call, ("now",), None)
+        assert _done.wait(3)
+        _done.clear()
+        runner.schedule(note_call, ("later",), datetime.now(UTC) + timedelta(milliseconds=300))
+        assert not _done.wait(0.1)
+        assert _done.wait(3)
+        assert _calls == [("now",), ("later",)]
+    finally:
+        runner.stop()
 
 
 def test_the_embedded_runner_repeats_periodic_jobs(app):
     runner = jobqueue.EmbeddedRunner(app)
     _calls.clear()
     runner.start([(note_call, 0.2)])
-    deadline = time.monotonic() + 5
-    while len(_calls) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(_calls) >= 3
+    try:
+        deadline = time.monotonic() + 5
+        while len(_calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_calls) >= 3
+    finally:
+        runner.stop()
+    settled = len(_calls)
+    time.sleep(0.5)
+    assert len(_calls) <= settled + 1  # stopped: no more runs
 
 
 def test_scheduling_needs_an_aware_datetime(app):
