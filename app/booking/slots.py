@@ -110,13 +110,13 @@ def free_slots(
         open_by_resource = {r.id: open_intervals(r, day, zone) for r in resources}
         # Candidate starts: the step grid from local midnight, within someone's hours.
         midnight = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-        next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
         earliest = min((a for ivs in open_by_resource.values() for a, _ in ivs), default=None)
         latest = max((b for ivs in open_by_resource.values() for _, b in ivs), default=None)
         if earliest is None:
             continue
         start = midnight + step * max(0, int((earliest - midnight) / step))
-        while start < next_midnight and start + needed <= latest:
+        # Past midnight too: a night shift's slots belong to the day the shift starts.
+        while start + needed <= latest:
             if start >= earliest and (not_before is None or start >= not_before):
                 chosen = []
                 for kind in kinds:
