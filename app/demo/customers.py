@@ -248,28 +248,7 @@ def _mover(holder: dict, actor: User, target, at: datetime):
     """A stage change some time after the customer arrived, logged at that time."""
 
     def move() -> None:
-        from app.models import PipelineStage
-
-        customer = holder["customer"]
-        source = db.session.get(PipelineStage, customer.stage_id)
-        customer.stage_id = target.id
-        customer.position = pipeline.top_position_for(customer.tenant_id, target.id)
-        events.emit(
-            customer.tenant_id,
-            events.CARD_MOVED,
-            actor=actor,
-            subject=customer,
-            data={
-                "name": customer.name,
-                "from_stage_id": source.id,
-                "from_stage": source.name,
-                "to_stage_id": target.id,
-                "to_stage": target.name,
-                "position": customer.position,
-                "stage_changed": True,
-            },
-            occurred_at=at,
-        )
+        pipeline.move(holder["customer"], actor, target.id, occurred_at=at)
 
     return move
 

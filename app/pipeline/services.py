@@ -8,6 +8,7 @@ changes; when two neighbours get too close, that column is renumbered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
@@ -163,9 +164,11 @@ def move(
     *,
     above_id: int | None = None,
     below_id: int | None = None,
+    occurred_at: datetime | None = None,
 ) -> Customer:
     """Put the card in `stage_id`, between the cards `above_id` and `below_id`
-    (either may be None: top of the column when both are)."""
+    (either may be None: top of the column when both are). `occurred_at` is for
+    imported and demo history."""
     stage = db.session.get(PipelineStage, stage_id)
     if stage is None or stage.tenant_id != customer.tenant_id:
         raise CustomerError(_l("Choose one of your stages."))
@@ -199,6 +202,7 @@ def move(
             "position": position,
             "stage_changed": from_stage.id != stage.id,
         },
+        occurred_at=occurred_at,
     )
     return customer
 
