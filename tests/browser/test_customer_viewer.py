@@ -26,10 +26,13 @@ def test_quick_actions_on_a_phone(make, new_page):
     expect(timeline).to_contain_text("Asked to call back")
     profile = page.get_by_role("region", name="Profile")
     expect(profile).to_contain_text("Today")  # the call's "last contact" reached the profile
+    # Let htmx finish swapping and wiring the refreshed fragments before using them.
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
 
     profile.get_by_label("Stage").select_option(label=stages[2].name)
     expect(timeline).to_contain_text(f"moved Telefondaki Hasta to {stages[2].name}")
 
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     profile.get_by_label("Assignee").select_option(label=team.manager.name)
     expect(timeline).to_contain_text(f"assigned Telefondaki Hasta to {team.manager.name}")
 
