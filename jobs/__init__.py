@@ -1,3 +1,12 @@
 """RQ job functions. Importing this package registers the event subscribers."""
 
-from jobs import appointment_reminders, booking_pipeline, housekeeping, imports, mail, reminders, waitlist  # noqa: F401
+from jobs import (  # noqa: F401
+    appointment_reminders,
+    booking_messages,
+    booking_pipeline,
+    housekeeping,
+    imports,
+    mail,
+    reminders,
+    waitlist,
+)

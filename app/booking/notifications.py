@@ -1,4 +1,4 @@
-"""The customer's confirmation message after a booking."""
+"""Messages to the customer about their appointment: booked, moved, cancelled."""
 
 from __future__ import annotations
 
@@ -17,10 +17,15 @@ def manage_link(tenant: Tenant, appointment: Appointment) -> str:
 
 def notify_booked(tenant: Tenant, appointment: Appointment) -> OutboundMessage:
     """Send the "appointment booked" message in the business's language and record it."""
+    return notify(tenant, appointment, "appointment_booked")
+
+
+def notify(tenant: Tenant, appointment: Appointment, template: str) -> OutboundMessage:
+    """Render one of the appointment templates for this appointment and send it."""
     locale = tenant.locale or "tr"
     local = appointment.starts_at.astimezone(zone_of(tenant))
     subject, body = templates.render(
-        "appointment_booked",
+        template,
         locale,
         name=appointment.customer.name,
         business=tenant.name,

@@ -31,6 +31,18 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "Reply 1 (YES) to confirm or 2 (CANCEL) to cancel, or use the link: {{link}}",
         ),
     },
+    "appointment_moved": {
+        "tr": (
+            "{{business}}: randevunuzun saati değişti",
+            "Merhaba {{name}}, {{service}} randevunuz {{date}} {{time}} olarak güncellendi.\n"
+            "Randevunuzu görmek ya da değiştirmek için: {{link}}",
+        ),
+        "en": (
+            "{{business}}: your appointment has a new time",
+            "Hello {{name}}, your {{service}} appointment is now on {{date}} at {{time}}.\n"
+            "To see or change it: {{link}}",
+        ),
+    },
     "appointment_cancelled": {
         "tr": (
             "{{business}}: randevunuz iptal edildi",
