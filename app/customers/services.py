@@ -171,13 +171,19 @@ def create(
     click_ids: dict | None = None,
     created_at: datetime | None = None,
     emit: bool = True,
+    position: float | None = None,
+    known_new: bool = False,
 ) -> Customer:
-    """A new customer at the top of its column; DuplicateCustomer if the phone or e-mail is known."""
+    """A new customer at the top of its column; DuplicateCustomer if the phone or e-mail is known.
+
+    Bulk callers (imports) that already matched every row against existing customers pass
+    `known_new=True` and a `position`, saving two queries a row; the unique identity key
+    still refuses a twin."""
     name = (name or "").strip()
     if not name:
         raise CustomerError(_l("Give the customer a name."))
     contact = Contact.parse(phone, email)
-    existing = find_existing(tenant.id, contact)
+    existing = None if known_new else find_existing(tenant.id, contact)
     if existing is not None:
         raise DuplicateCustomer(existing)
     stage = _check_stage(tenant.id, stage_id) if stage_id else first_stage(tenant.id)
@@ -189,7 +195,7 @@ def create(
         email=contact.email,
         search_text=search_text_for(name, contact.email, [contact.phone] if contact.phone else []),
         stage_id=stage.id,
-        position=top_position(tenant.id, stage.id),
+        position=position if position is not None else top_position(tenant.id, stage.id),
         assignee_id=assignee_id,
         source=source or None,
         campaign=(campaign or "").strip()[:120] or None,

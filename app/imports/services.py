@@ -416,6 +416,7 @@ def execute(job: ImportJob) -> None:
     errors: list[dict] = []
     updated = 0
     tags = TagCache(tenant.id)
+    tops = TopPositions(tenant.id)
     first_stage = customers.first_stage(tenant.id)
     progress.set(progress_key(job), 0, total)
     # The planner already keeps every phone and e-mail on one customer, so nothing
@@ -426,7 +427,7 @@ def execute(job: ImportJob) -> None:
                 if plan.errors:
                     errors.append({"row": plan.number, "errors": [str(e) for e in plan.errors]})
                 elif plan.match is None:
-                    created[plan.number] = _create(tenant, actor, plan, plan.stage or first_stage, tags)
+                    created[plan.number] = _create(tenant, actor, plan, plan.stage or first_stage, tags, tops)
                 else:
                     _fill(_target(plan.match, created), plan)
                     updated += 1
@@ -459,7 +460,24 @@ class TagCache:
         return self.ids[name]
 
 
-def _create(tenant: Tenant, actor: User | None, plan: RowPlan, stage: PipelineStage, tags: TagCache) -> Customer:
+class TopPositions:
+    """Each new card goes on top of its column: one query per stage, not one per row."""
+
+    def __init__(self, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+        self.next: dict[int, float] = {}
+
+    def take(self, stage_id: int) -> float:
+        if stage_id not in self.next:
+            self.next[stage_id] = customers.top_position(self.tenant_id, stage_id)
+        position = self.next[stage_id]
+        self.next[stage_id] = position - 1.0
+        return position
+
+
+def _create(
+    tenant: Tenant, actor: User | None, plan: RowPlan, stage: PipelineStage, tags: TagCache, tops: TopPositions
+) -> Customer:
     customer = customers.create(
         tenant,
         actor,
@@ -472,6 +490,8 @@ def _create(tenant: Tenant, actor: User | None, plan: RowPlan, stage: PipelineSt
         campaign=plan.campaign,
         value_minor=plan.value_minor,
         emit=False,  # one CUSTOMERS_IMPORTED event speaks for the whole import
+        position=tops.take(stage.id),
+        known_new=True,  # the planner matched every row against existing customers already
     )
     if plan.tags:
         # What set_tags(actor=None) does for a new customer, without a look-up per tag and row.
