@@ -20,14 +20,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from babel.dates import format_date, format_time
-from flask import current_app
 from sqlalchemy import select, update
 
 from app import events
-from app.booking.services import zone_of
+from app.booking import notifications
 from app.extensions import db
-from app.messaging import channels, templates
+from app.messaging import channels
 from app.models import Appointment, AppointmentReminder, Tenant
 from app.models.base import utcnow
 
@@ -78,18 +76,13 @@ def _finish(reminder_id: int, outcome: str) -> None:
 
 def message_for(tenant: Tenant, appointment: Appointment) -> tuple[str, str]:
     """The reminder's (subject, body) in the business's language, times in its zone."""
-    locale = tenant.locale or "tr"
-    local = appointment.starts_at.astimezone(zone_of(tenant))
-    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/b/{tenant.slug}/a/{appointment.manage_token}"
-    return templates.render(
+    return notifications.render(
+        tenant,
         "appointment_reminder",
-        locale,
-        business=tenant.name,
-        name=appointment.customer.name,
-        service=appointment.service.name,
-        date=format_date(local.date(), "d MMMM EEEE", locale=locale),
-        time=format_time(local.time(), "HH:mm", locale=locale),
-        link=link,
+        customer=appointment.customer,
+        service=appointment.service,
+        starts_at=appointment.starts_at,
+        link=notifications.manage_link(tenant, appointment),
     )
 
 

@@ -13,15 +13,14 @@ import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from babel.dates import format_date, format_time
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app import events
+from app.booking import notifications
 from app.booking import services as booking
 from app.extensions import db
-from app.messaging import channels, templates
+from app.messaging import channels
 from app.models import Appointment, Customer, Service, Tenant, WaitlistEntry
 from app.models.base import utcnow
 
@@ -164,24 +163,18 @@ def offer(
 
 
 def offer_link(tenant: Tenant, entry: WaitlistEntry) -> str:
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/b/{tenant.slug}/w/{entry.offer_token}"
+    return notifications.public_url(tenant, f"w/{entry.offer_token}")
 
 
 def send_offer(tenant: Tenant, entry: WaitlistEntry):
-    locale = tenant.locale or "tr"
-    zone = booking.zone_of(tenant)
-    local = entry.offered_starts_at.astimezone(zone)
-    expires = entry.offer_expires_at.astimezone(zone)
-    subject, body = templates.render(
+    subject, body = notifications.render(
+        tenant,
         "waitlist_offer",
-        locale,
-        name=entry.customer.name,
-        business=tenant.name,
-        service=entry.service.name,
-        date=format_date(local.date(), format="long", locale=locale),
-        time=format_time(local.time(), format="HH:mm", locale=locale),
-        expires=format_time(expires.time(), format="HH:mm", locale=locale),
+        customer=entry.customer,
+        service=entry.service,
+        starts_at=entry.offered_starts_at,
         link=offer_link(tenant, entry),
+        expires=entry.offer_expires_at,
     )
     return channels.send(tenant, entry.customer, subject, body)
 

@@ -18,9 +18,10 @@ from app import events
 from app.customers.filters import search_text_for
 from app.extensions import db
 from app.lib import emails, phones
-from app.models import Customer, CustomerIdentity, Membership, PipelineStage, Reminder, Tag, Tenant, User
+from app.models import Customer, CustomerIdentity, PipelineStage, Reminder, Tag, Tenant, User
 from app.models.base import utcnow
 from app.team import open_work
+from app.team.services import is_active_member
 
 
 class CustomerError(Exception):
@@ -106,14 +107,7 @@ def top_position(tenant_id: int, stage_id: int) -> float:
 
 
 def _check_member(tenant_id: int, user_id: int | None) -> None:
-    if user_id is None:
-        return
-    found = db.session.scalar(
-        select(Membership.id).where(
-            Membership.tenant_id == tenant_id, Membership.user_id == user_id, Membership.active.is_(True)
-        )
-    )
-    if found is None:
+    if user_id is not None and not is_active_member(tenant_id, user_id):
         raise CustomerError(_l("Choose a member of this business."))
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.customers.filters import SOURCES
 from app.extensions import db
-from app.models import Customer, Membership, Tag, Tenant, User
+from app.models import Customer, Tag, Tenant, User
+from app.team.services import active_users
 
 SOURCE_LABELS = {
     "google_ads": _l("Google Ads"),
@@ -46,14 +47,7 @@ class FilterChoices:
 
 
 def members(tenant: Tenant) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.tenant_id == tenant.id, Membership.active.is_(True))
-            .order_by(User.name)
-        )
-    )
+    return active_users(tenant.id)
 
 
 def filter_choices(tenant: Tenant) -> FilterChoices:

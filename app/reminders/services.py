@@ -19,9 +19,10 @@ from sqlalchemy.orm import joinedload
 from app import events
 from app.customers.services import refresh_follow_up
 from app.extensions import db
-from app.models import Customer, Membership, Reminder, Tenant, User
+from app.models import Customer, Reminder, Tenant, User
 from app.models.base import utcnow
 from app.team import open_work
+from app.team.services import active_users, is_active_member
 
 TITLE_MAX = 200
 
@@ -74,22 +75,7 @@ def default_due(tenant: Tenant, now: datetime) -> datetime:
 
 
 def active_members(tenant: Tenant) -> list[User]:
-    stmt = (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == tenant.id, Membership.active.is_(True))
-        .order_by(User.name)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def _is_active_member(tenant_id: int, user_id: int) -> bool:
-    found = db.session.scalar(
-        select(Membership.id).where(
-            Membership.tenant_id == tenant_id, Membership.user_id == user_id, Membership.active.is_(True)
-        )
-    )
-    return found is not None
+    return active_users(tenant.id)
 
 
 def event_data(reminder: Reminder, customer: Customer) -> dict[str, Any]:
@@ -112,7 +98,7 @@ def create(customer: Customer, actor: User, title: str, due_at: datetime, assign
     if not customer.is_live:
         raise ReminderError(_l("This customer no longer exists."))
     assignee_id = assignee_id or actor.id
-    if not _is_active_member(customer.tenant_id, assignee_id):
+    if not is_active_member(customer.tenant_id, assignee_id):
         raise ReminderError(_l("Choose a member of this business."), field="assignee_id")
     reminder = Reminder(
         tenant_id=customer.tenant_id,

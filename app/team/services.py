@@ -36,6 +36,29 @@ def members(tenant: Tenant, *, include_offboarded: bool = True) -> list[Membersh
     return list(db.session.scalars(stmt))
 
 
+def active_users(tenant_id: int) -> list[User]:
+    """The people who work in the business now, by name: the possible assignees everywhere."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.tenant_id == tenant_id, Membership.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def is_active_member(tenant_id: int, user_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.tenant_id == tenant_id, Membership.user_id == user_id, Membership.active.is_(True)
+            )
+        )
+        is not None
+    )
+
+
 def pending_invitations(tenant: Tenant) -> list[Invitation]:
     stmt = (
         select(Invitation)
