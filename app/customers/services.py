@@ -219,6 +219,15 @@ def create(
     return customer
 
 
+def complete_contact(customer: Customer, contact: Contact) -> None:
+    """Fill a missing phone or e-mail without an event (bulk callers log one event for all);
+    de-duplication still applies."""
+    customer.phone = customer.phone or contact.phone
+    customer.email = customer.email or contact.email
+    _add_identities(customer, contact)
+    _refresh_search(customer)
+
+
 EDITABLE = (
     "name",
     "phone",

@@ -514,11 +514,7 @@ def _fill(customer: Customer, plan: RowPlan) -> None:
         plan.email if plan.email and not customer.email else None,
     )
     if new_contact.identities():
-        customer.phone = customer.phone or new_contact.phone
-        customer.email = customer.email or new_contact.email
-        # customers.update_fields would emit an event per row; the import emits one for all.
-        customers._add_identities(customer, new_contact)
-        customers._refresh_search(customer)
+        customers.complete_contact(customer, new_contact)  # no event per row: the import logs one for all
     for attr, value in (("source", plan.source), ("campaign", plan.campaign), ("value_minor", plan.value_minor)):
         if value and not getattr(customer, attr):
             setattr(customer, attr, value)
