@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app.booking import ical, waitlist
 from app.booking import services as booking
+from app.booking.notifications import notify_booked
 from app.booking.public_forms import ActionForm, BookingForm, CancelForm, MoveForm, WaitlistForm
 from app.customers import services as customers
 from app.extensions import db, limiter
@@ -235,7 +236,7 @@ def book():
         with force_locale(tenant.locale or "tr"):
             note = _("Booked online; the customer agreed to the processing of their data for this appointment.")
         appointment = booking.book(tenant, None, customer, service, start, source="public", note=note)
-        send_confirmation(tenant, appointment)
+        notify_booked(tenant, appointment)
         db.session.commit()
     except booking.SlotTaken as exc:
         db.session.rollback()
@@ -256,13 +257,6 @@ def _business_reloaded() -> Tenant:
     """After a rollback the tenant row is expired; load it again."""
     g.public_tenant = db.session.get(Tenant, g.public_tenant.id)
     return g.public_tenant
-
-
-def send_confirmation(tenant: Tenant, appointment: Appointment) -> None:
-    """The customer's "appointment booked" message with the manage link."""
-    from app.booking.notifications import notify_booked
-
-    notify_booked(tenant, appointment)
 
 
 @bp.get("/b/<slug>/thanks")
@@ -517,7 +511,7 @@ def claim(token: str):
         abort(400)
     try:
         appointment = waitlist.claim(tenant, entry)
-        send_confirmation(tenant, appointment)
+        notify_booked(tenant, appointment)
         db.session.commit()
     except booking.SlotTaken:
         db.session.rollback()
