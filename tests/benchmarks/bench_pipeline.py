@@ -4,14 +4,13 @@ with 500 open live streams."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import random
 import time
 from datetime import timedelta
 
 from tests import settings
-from tests.benchmarks.bench_streams import _client_process
+from tests.benchmarks.bench_streams import OpenStreams
 from tests.benchmarks.harness import (
     DATABASE_SERVER,
     REDIS_URL,
@@ -138,27 +137,10 @@ def main() -> None:
             print(f"card move                {fmt_ms(percentiles(move_times))}")
 
             cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-            parent, child = mp.Pipe()
-            process = mp.Process(target=_client_process, args=(stream, cookie, STREAMS, child), daemon=True)
-            process.start()
-            _, connected = parent.recv()
-            sent = []
-            for i in range(40):
-                t0 = time.time()
-                move(i + REQUESTS)
-                sent.append(t0)
-                time.sleep(0.25)
-            time.sleep(2)
-            parent.send("stop")
-            _, arrivals, _open = parent.recv()
-            process.join(timeout=10)
-        by_event: dict[int, list[float]] = {}
-        for event_id, at in arrivals:
-            by_event.setdefault(event_id, []).append(at)
-        event_ids = sorted(by_event)[-len(sent) :]
-        delivery = [at - t0 for event_id, t0 in zip(event_ids, sent, strict=False) for at in by_event[event_id]]
-        print(f"move→event, {connected} streams {fmt_ms(percentiles(delivery))}")
-        print(f"deliveries               {len(delivery)}/{len(sent) * connected}")
+            streams = OpenStreams(stream, cookie, STREAMS)
+            delivery, _durations, _open = streams.delivery(lambda n: move(n + REQUESTS), 40)
+        print(f"move→event, {streams.connected} streams {fmt_ms(percentiles(delivery))}")
+        print(f"deliveries               {len(delivery)}/{40 * streams.connected}")
 
 
 if __name__ == "__main__":

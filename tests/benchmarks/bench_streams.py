@@ -107,6 +107,39 @@ def page_latencies(session, base, n, workers=4):
         return list(pool.map(one, range(n)))
 
 
+class OpenStreams:
+    """`count` live streams held by a child process; measures when each action's event reaches them."""
+
+    def __init__(self, stream_url: str, cookie: str, count: int) -> None:
+        self.parent, child = mp.Pipe()
+        self.process = mp.Process(target=_client_process, args=(stream_url, cookie, count, child), daemon=True)
+        started = time.perf_counter()
+        self.process.start()
+        _, self.connected = self.parent.recv()
+        self.ramp = time.perf_counter() - started
+
+    def delivery(self, act, events: int, pause: float = 0.25) -> tuple[list[float], list[float], int]:
+        """Run `act(n)` `events` times; (seconds from each action to each stream's copy of its event,
+        each action's own duration, streams still open at the end)."""
+        sent, durations = [], []
+        for n in range(events):
+            t0 = time.time()
+            act(n)
+            durations.append(time.time() - t0)
+            sent.append(t0)
+            time.sleep(pause)
+        time.sleep(2)
+        self.parent.send("stop")
+        _, arrivals, still_open = self.parent.recv()
+        self.process.join(timeout=10)
+        by_event: dict[int, list[float]] = {}
+        for event_id, at in arrivals:
+            by_event.setdefault(event_id, []).append(at)
+        event_ids = sorted(by_event)[-events:]
+        delays = [at - t0 for event_id, t0 in zip(event_ids, sent, strict=False) for at in by_event[event_id]]
+        return delays, durations, still_open
+
+
 def main() -> None:
     print(f"\n== live streams: {STREAMS} open streams, {EVENTS} events, PostgreSQL + Redis ==")
     with settings.postgres_database("kervan_bench", DATABASE_SERVER) as database_url:
@@ -120,43 +153,22 @@ def main() -> None:
             cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
             token = csrf_token(session, web, "/settings/team")
             page_latencies(session, web, 20)  # warm up
-
             baseline = percentiles(page_latencies(session, web, PAGE_REQUESTS))
-
-            parent, child = mp.Pipe()
-            process = mp.Process(target=_client_process, args=(stream, cookie, STREAMS, child), daemon=True)
-            started = time.perf_counter()
-            process.start()
-            _, connected = parent.recv()
-            ramp = time.perf_counter() - started
-
+            streams = OpenStreams(stream, cookie, STREAMS)
             loaded = percentiles(page_latencies(session, web, PAGE_REQUESTS))
 
-            sent, post_times = [], []
-            roles = ["manager", "agent"]
-            for n in range(EVENTS):
-                t0 = time.time()
+            def change_role(n: int) -> None:
                 response = session.post(
                     f"{web}/settings/team/{info['agent_membership']}/role",
-                    data={"role": roles[n % 2]},
+                    data={"role": ("manager", "agent")[n % 2]},
                     headers={"X-CSRFToken": token, "HX-Request": "true"},
                 )
-                post_times.append(time.time() - t0)
                 assert response.status_code == 200
-                sent.append(t0)
-                time.sleep(0.25)
-            time.sleep(2)
-            parent.send("stop")
-            _, arrivals, still_open = parent.recv()
-            process.join(timeout=10)
 
-        by_event: dict[int, list[float]] = {}
-        for event_id, at in arrivals:
-            by_event.setdefault(event_id, []).append(at)
-        event_ids = sorted(by_event)[-EVENTS:]
-        delivery = [at - t0 for event_id, t0 in zip(event_ids, sent, strict=False) for at in by_event[event_id]]
-        expected = EVENTS * connected
-        print(f"streams connected        {connected}/{STREAMS} in {ramp:.1f} s; still open at the end: {still_open}")
+            delivery, post_times, still_open = streams.delivery(change_role, EVENTS)
+
+        connected, expected = streams.connected, EVENTS * streams.connected
+        print(f"streams connected        {connected}/{STREAMS} in {streams.ramp:.1f} s; still open: {still_open}")
         print(f"page GET /command, idle  {fmt_ms(baseline)}")
         print(f"page GET /command, {connected} streams open  {fmt_ms(loaded)}")
         print(f"role change POST (emits) {fmt_ms(percentiles(post_times))}")
