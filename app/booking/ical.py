@@ -12,6 +12,7 @@ from flask import current_app
 from icalendar import Calendar
 from icalendar import Event as VEvent
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Appointment, AppointmentResource, Resource, Tenant
@@ -61,6 +62,7 @@ def appointments_of(resource: Resource, now: datetime | None = None) -> list[App
                 Appointment.starts_at >= now - timedelta(days=DAYS_BACK),
                 Appointment.starts_at < now + timedelta(days=DAYS_AHEAD),
             )
+            .options(joinedload(Appointment.customer), joinedload(Appointment.service))  # each event names both
             .order_by(Appointment.starts_at)
             .distinct()
         )

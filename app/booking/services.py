@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import events
 from app.booking.slots import ResourcePlan, Slot, free_slots, is_free
@@ -415,6 +416,7 @@ def agenda(tenant: Tenant, day: date, last: date | None = None) -> DayAgenda:
             Appointment.starts_at < end,
             Appointment.status != "cancelled",
         )
+        .options(joinedload(Appointment.customer), joinedload(Appointment.service))  # the agenda shows both
         .order_by(Appointment.starts_at)
     )
     by_resource: dict[int, list[Appointment]] = defaultdict(list)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import events
 from app.extensions import db
@@ -138,7 +139,13 @@ def _when(iso: str | None) -> str:
 
 
 def recent(tenant: Tenant, *, limit: int = 20, before_id: int | None = None, types: list[str] | None = None):
-    stmt = select(Event).where(Event.tenant_id == tenant.id).order_by(Event.id.desc()).limit(limit)
+    stmt = (
+        select(Event)
+        .options(joinedload(Event.actor))  # every line names who did it
+        .where(Event.tenant_id == tenant.id)
+        .order_by(Event.id.desc())
+        .limit(limit)
+    )
     if before_id:
         stmt = stmt.where(Event.id < before_id)
     if types:
