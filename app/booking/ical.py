@@ -62,9 +62,10 @@ def appointments_of(resource: Resource, now: datetime | None = None) -> list[App
                 Appointment.starts_at >= now - timedelta(days=DAYS_BACK),
                 Appointment.starts_at < now + timedelta(days=DAYS_AHEAD),
             )
-            .options(joinedload(Appointment.customer), joinedload(Appointment.service))  # each event names both
+            # Each event names both; an appointment has one active hold per resource, so no DISTINCT
+            # (which PostgreSQL cannot apply to the customer's JSON columns).
+            .options(joinedload(Appointment.customer), joinedload(Appointment.service))
             .order_by(Appointment.starts_at)
-            .distinct()
         )
     )
 
