@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.booking.public import bp as public_booking_bp
     from app.booking.routes import bp as booking_bp
@@ -87,6 +88,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.settings.routes import bp as settings_bp
     from app.shell.routes import bp as shell_bp
     from app.team.routes import bp as team_bp
+    from app.tracking.offline_routes import bp as offline_conversions_bp
+    from app.tracking.routes import bp as tracking_bp
+    from app.tracking.settings_routes import bp as tracking_settings_bp
+    from app.tracking.sources_routes import bp as sources_bp
 
     for bp in (
         auth_bp,
@@ -101,9 +106,17 @@ def _register_blueprints(app: Flask) -> None:
         booking_bp,
         booking_settings_bp,
         public_booking_bp,
+        tracking_bp,
+        tracking_settings_bp,
+        sources_bp,
+        offline_conversions_bp,
+        api_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt("app.shell.routes.healthz")
+    # Machine-to-machine endpoints authenticate by site key, signature or bearer token, not cookies.
+    csrf.exempt(tracking_bp)
+    csrf.exempt(api_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -118,6 +118,12 @@ def load(env: Mapping[str, str], instance_path: Path) -> dict:
         "MAIL_OUTBOX_DIR": env_str(env, "MAIL_OUTBOX_DIR", str(instance_path / "outbox")),
         "PUBLIC_URL": env_str(env, "PUBLIC_URL", "http://127.0.0.1:5000"),
         "INVITATION_DAYS": env_int(env, "INVITATION_DAYS", 7),
+        # Website tracking ingest: requests per window per site and per client IP.
+        "TRACKING_SITE_RATE": env_int(env, "TRACKING_SITE_RATE", 20_000),
+        "TRACKING_IP_RATE": env_int(env, "TRACKING_IP_RATE", 300),
+        "TRACKING_RATE_WINDOW": env_int(env, "TRACKING_RATE_WINDOW", 60),
+        "TRACKING_DEDUPE_TTL": env_int(env, "TRACKING_DEDUPE_TTL", 48 * 3600),
+        "TRACKING_REDIS_PREFIX": env_str(env, "TRACKING_REDIS_PREFIX", "kervan:t"),
         "PASSWORD_RESET_MINUTES": env_int(env, "PASSWORD_RESET_MINUTES", 60),
     }
 

@@ -57,6 +57,15 @@ APPOINTMENT_NO_SHOW = "appointment.no_show"
 APPOINTMENT_REMINDED = "appointment.reminded"
 WAITLIST_OFFERED = "waitlist.offered"
 BOOKING_SETTINGS_CHANGED = "booking.settings_changed"
+TRACKING_SITE_ADDED = "tracking.site_added"
+TRACKING_SITE_CHANGED = "tracking.site_changed"
+VISIT_CONVERTED = "visit.converted"  # a form, tel: or WhatsApp click on the website
+VISIT_LINKED = "visit.linked"  # an earlier website visit now known to be this customer's
+CALL_TRACKED = "call.tracked"  # a call reported by the phone system, matched to its visit
+CONVERSION_QUEUED = "conversion.queued"  # an offline conversion waiting for Google Ads
+CONVERSIONS_EXPORTED = "conversions.exported"
+API_TOKEN_CREATED = "api_token.created"
+API_TOKEN_REVOKED = "api_token.revoked"
 
 ALL_TYPES: tuple[str, ...] = (
     MEMBER_INVITED,
@@ -92,13 +101,24 @@ ALL_TYPES: tuple[str, ...] = (
     APPOINTMENT_REMINDED,
     WAITLIST_OFFERED,
     BOOKING_SETTINGS_CHANGED,
+    TRACKING_SITE_ADDED,
+    TRACKING_SITE_CHANGED,
+    VISIT_CONVERTED,
+    VISIT_LINKED,
+    CALL_TRACKED,
+    CONVERSION_QUEUED,
+    CONVERSIONS_EXPORTED,
+    API_TOKEN_CREATED,
+    API_TOKEN_REVOKED,
 )
 
 # Events about one customer (their subject): they make up the customer's timeline.
 CUSTOMER_TYPES: tuple[str, ...] = tuple(
     t
     for t in ALL_TYPES
-    if t.startswith(("customer.", "card.", "note.", "call.", "reminder.", "appointment.", "waitlist."))
+    if t.startswith(
+        ("customer.", "card.", "note.", "call.", "reminder.", "appointment.", "waitlist.", "visit.", "conversion.")
+    )
 )
 
 # Events every open screen of the tenant hears about. Login noise stays in the log.

@@ -8,5 +8,6 @@ from jobs import (  # noqa: F401
     imports,
     mail,
     reminders,
+    tracking,
     waitlist,
 )

@@ -27,6 +27,7 @@ def _overrides(database_url: str, tmp: Path) -> dict:
         "LIVE_CHANNEL_PREFIX": f"kervan-test-{settings.RUN_ID}:live",
         "RATELIMIT_STORAGE_URI": redis or "memory://",
         "RATELIMIT_KEY_PREFIX": f"kervan-test-{settings.RUN_ID}",
+        "TRACKING_REDIS_PREFIX": f"kervan-test-{settings.RUN_ID}:t",
         "SSE_HEARTBEAT_SECONDS": 1,
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
         "SMTP_HOST": "",

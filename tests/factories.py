@@ -137,6 +137,42 @@ class Factory:
             )
             return _detach(row)
 
+    def site(self, tenant: Tenant, domains: list[str] | None = None, consent_mode: bool = False, **fields):
+        """A tracked website (with its secret site key and call-webhook secret)."""
+        from app.tracking.sites import create_site
+
+        with self.app.app_context():
+            site = create_site(
+                db.session.get(Tenant, tenant.id),
+                name=fields.pop("name", f"Site {next(_counter)}"),
+                domains=domains or ["shop.example.test"],
+                consent_mode=consent_mode,
+            )
+            for key, value in fields.items():
+                setattr(site, key, value)
+            db.session.commit()
+            return _detach(site)
+
+    def tracking_session(self, site, started_at=None, **fields):
+        """A finished website session as the drain would leave it (S5 direct unless told)."""
+        import uuid
+        from datetime import timedelta
+
+        from app.models import TrackingSession
+        from app.models.base import utcnow
+
+        started_at = started_at or utcnow() - timedelta(hours=1)
+        fields.setdefault("visitor_id", uuid.uuid4().hex)
+        fields.setdefault("last_seen_at", started_at + timedelta(minutes=3))
+        fields.setdefault("landing_url", "https://shop.example.test/")
+        fields.setdefault("pageviews", 1)
+        fields.setdefault("pages", ["/"])
+        with self.app.app_context():
+            row = TrackingSession(tenant_id=site.tenant_id, site_id=site.id, started_at=started_at, **fields)
+            db.session.add(row)
+            db.session.commit()
+            return _detach(row)
+
 
 def login(client, user: User) -> None:
     """Sign a test client in as `user` without the password round trip."""

@@ -32,6 +32,11 @@ ACTIONS: dict[str, Role] = {
     "booking.manage": Role.AGENT,
     "booking.settings": Role.OWNER,
     "messages.view": Role.MANAGER,
+    "tracking.view": Role.MANAGER,
+    "tracking.manage": Role.OWNER,
+    "sources.view": Role.AGENT,
+    "conversions.export": Role.MANAGER,
+    "api_tokens.manage": Role.OWNER,
 }
 
 

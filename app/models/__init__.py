@@ -14,8 +14,20 @@ from app.models.booking import (
 )
 from app.models.crm import Customer, CustomerIdentity, ImportJob, PipelineStage, Reminder, Tag, customer_tags
 from app.models.tenancy import Invitation, Membership, Role, Tenant, User
+from app.models.tracking import (
+    ApiToken,
+    OfflineConversion,
+    TrackingBuffer,
+    TrackingCall,
+    TrackingEvent,
+    TrackingReceipt,
+    TrackingSession,
+    TrackingSite,
+    TrackingVisitor,
+)
 
 __all__ = [
+    "ApiToken",
     "Appointment",
     "AppointmentReminder",
     "AppointmentResource",
@@ -26,6 +38,7 @@ __all__ = [
     "Invitation",
     "LoginAttempt",
     "Membership",
+    "OfflineConversion",
     "OutboundMessage",
     "PipelineStage",
     "Reminder",
@@ -35,6 +48,13 @@ __all__ = [
     "Tag",
     "Tenant",
     "TimeOff",
+    "TrackingBuffer",
+    "TrackingCall",
+    "TrackingEvent",
+    "TrackingReceipt",
+    "TrackingSession",
+    "TrackingSite",
+    "TrackingVisitor",
     "User",
     "WaitlistEntry",
     "customer_tags",

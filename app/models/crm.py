@@ -79,6 +79,7 @@ class Customer(TenantScoped, db.Model):
     campaign: Mapped[str | None] = mapped_column(String(120), index=True)
     utm: Mapped[dict] = mapped_column(JSON, default=dict)  # utm_source, utm_medium, ...
     click_ids: Mapped[dict] = mapped_column(JSON, default=dict)  # gclid, wbraid, gbraid, fbclid
+    attribution_class: Mapped[str | None] = mapped_column(String(2), index=True)  # S1..S5 of the converting visit
 
     lead_score: Mapped[int] = mapped_column(Integer, default=0)
     score_reasons: Mapped[list] = mapped_column(JSON, default=list)

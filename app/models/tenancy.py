@@ -48,6 +48,10 @@ class Tenant(db.Model):
     terms: Mapped[dict] = mapped_column(JSON, default=dict)
     # Booking rules: {"reminder_offsets": [2880, 120], "slot_step": 30, "offer_minutes": 120, ...}
     booking_settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Tracked website events a month (the plan's allowance; receipts are the count).
+    event_quota: Mapped[int] = mapped_column(Integer, default=1_000_000)
+    # Google Ads conversion action name per Kervan action, e.g. {"won": "Kervan sale"}.
+    conversion_names: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

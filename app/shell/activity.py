@@ -44,6 +44,16 @@ def describe(event_type: str, actor_name: str | None, data: dict[str, Any]) -> s
         return _("%(who)s reset their password.", who=who)
     if event_type == events.BOOKING_SETTINGS_CHANGED:
         return _describe_booking_settings(who, data)
+    if event_type == events.TRACKING_SITE_ADDED:
+        return _("%(who)s added the website %(name)s to tracking.", who=who, name=data.get("name"))
+    if event_type == events.TRACKING_SITE_CHANGED:
+        return _("%(who)s changed the tracking settings of %(name)s.", who=who, name=data.get("name"))
+    if event_type == events.CONVERSIONS_EXPORTED:
+        return _("%(who)s exported %(count)s offline conversions.", who=who, count=data.get("count", 0))
+    if event_type == events.API_TOKEN_CREATED:
+        return _("%(who)s created the API token %(name)s.", who=who, name=data.get("name"))
+    if event_type == events.API_TOKEN_REVOKED:
+        return _("%(who)s revoked the API token %(name)s.", who=who, name=data.get("name"))
     return _describe_customer_event(event_type, who, data)
 
 
@@ -94,6 +104,8 @@ def _describe_customer_event(event_type: str, who: str, data: dict[str, Any]) ->
         return _("Reminder due for %(name)s: %(title)s", name=name, title=data.get("title"))
     if event_type.startswith("appointment.") or event_type == events.WAITLIST_OFFERED:
         return _describe_appointment(event_type, who, name, data)
+    if event_type.startswith(("visit.", "conversion.")) or event_type == events.CALL_TRACKED:
+        return _describe_tracking(event_type, name, data)
     if event_type == events.CUSTOMERS_IMPORTED:
         return _(
             "%(who)s imported customers: %(created)s new, %(updated)s updated.",
@@ -104,6 +116,28 @@ def _describe_customer_event(event_type: str, who: str, data: dict[str, Any]) ->
     if event_type == events.CUSTOMERS_EXPORTED:
         return _("%(who)s exported %(count)s customers.", who=who, count=data.get("count", 0))
     return event_type
+
+
+def _describe_tracking(event_type: str, name: str, data: dict[str, Any]) -> str:
+    source = data.get("source_label") or data.get("source") or ""
+    if event_type == events.VISIT_CONVERTED:
+        if data.get("kind") == "form":
+            return _("%(name)s filled in a form on the website (%(source)s).", name=name, source=source)
+        if data.get("kind") == "whatsapp":
+            return _("%(name)s clicked the WhatsApp link on the website (%(source)s).", name=name, source=source)
+        return _("%(name)s clicked the phone number on the website (%(source)s).", name=name, source=source)
+    if event_type == events.VISIT_LINKED:
+        return _(
+            "%(name)s visited the website (%(source)s, %(pages)s pages).",
+            name=name,
+            source=source,
+            pages=data.get("pageviews", 0),
+        )
+    if event_type == events.CALL_TRACKED:
+        if data.get("session"):
+            return _("%(name)s called after a website visit (%(source)s).", name=name, source=source)
+        return _("%(name)s called; no website visit matched.", name=name)
+    return _("A sale of %(name)s is queued for Google Ads.", name=name)
 
 
 def _describe_appointment(event_type: str, who: str, name: str, data: dict[str, Any]) -> str:

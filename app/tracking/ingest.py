@@ -1,0 +1,68 @@
+"""The ingest endpoint's rules: validate, authenticate, admit, answer fast.
+
+Everything heavy (sessions, attribution, scores, leads) happens in the drain;
+this path does one JSON parse, one schema check and one Redis round trip."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import jobqueue
+from app.tracking import intake, sites
+from app.tracking.schemas import SchemaError, validate_collect
+
+MAX_BODY = 64 * 1024
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    cors_origin: str | None = None  # echoed in Access-Control-Allow-Origin when set
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _error(status: int, message: str, field_name: str | None = None, **extra: Any) -> Reply:
+    body: dict[str, Any] = {"error": message}
+    if field_name:
+        body["field"] = field_name
+    body.update(extra)
+    return Reply(status, body)
+
+
+def collect(raw: str, origin: str | None, ip: str) -> Reply:
+    if len(raw) > MAX_BODY:
+        return _error(413, f"body is larger than {MAX_BODY} bytes", "body")
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return _error(400, "body is not valid JSON", "body")
+    try:
+        batch = validate_collect(payload)
+    except SchemaError as exc:
+        return _error(400, exc.message, exc.field)
+    site = sites.lookup(batch["site"])
+    if site is None or not site.active:
+        return _error(403, "unknown site key", "site")
+    if not site.allows(origin):
+        return _error(403, "origin is not allowed for this site; add its domain under Settings → Tracking", "origin")
+    verdict = intake.get_intake().admit(
+        site, ip, [event["id"] for event in batch["events"]], raw, intake.Limits.from_config()
+    )
+    if verdict.code in (intake.SITE_LIMITED, intake.IP_LIMITED):
+        reply = _error(429, "rate_limited", retry_after=verdict.retry_after)
+        reply.headers["Retry-After"] = str(verdict.retry_after)
+    elif verdict.code == intake.OVER_QUOTA:
+        reply = _error(
+            429, "quota_exceeded", message="the monthly event quota of this business is used up; nothing was stored"
+        )
+    else:
+        if verdict.wake_drain:
+            from jobs.tracking import drain_tracking
+
+            jobqueue.enqueue(drain_tracking)
+        reply = Reply(202 if verdict.new else 200, {"accepted": verdict.new, "duplicates": verdict.duplicates})
+    reply.cors_origin = origin
+    return reply

@@ -1,0 +1,65 @@
+"""Public tracking endpoints: the snippet, event ingest and the call webhook."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, request
+
+from app.tracking import calls, ingest
+
+bp = Blueprint("tracking", __name__)
+
+PREFLIGHT_MAX_AGE = "86400"
+
+
+def _json(reply: ingest.Reply) -> Response:
+    response = Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
+    response.headers.update(reply.headers)
+    response.headers["Cache-Control"] = "no-store"
+    if reply.cors_origin and reply.status != 403:
+        response.headers["Access-Control-Allow-Origin"] = reply.cors_origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+@bp.get("/t.js")
+def snippet():
+    from app.tracking import snippet as script
+
+    response = Response(script.script_bytes(), mimetype="application/javascript")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.set_etag(script.etag())
+    return response.make_conditional(request)
+
+
+@bp.route("/t/collect", methods=["OPTIONS"])
+def collect_preflight():
+    # The snippet posts text/plain (no preflight); other clients may send JSON.
+    # Which origins may post is decided per site on the POST itself.
+    response = Response(status=204)
+    origin = request.headers.get("Origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    response.headers["Access-Control-Allow-Methods"] = "POST"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+@bp.post("/t/collect")
+def collect():
+    raw = request.get_data(cache=False, as_text=True)
+    return _json(ingest.collect(raw, request.headers.get("Origin"), request.remote_addr or "-"))
+
+
+@bp.post("/t/call")
+def call_webhook():
+    reply = calls.receive(
+        request.get_data(cache=False),
+        timestamp=request.headers.get(calls.TIMESTAMP_HEADER),
+        signature=request.headers.get(calls.SIGNATURE_HEADER),
+    )
+    return _json(reply)
