@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs import appointment_reminders, housekeeping, reminders, waitlist
+from jobs import appointment_reminders, housekeeping, reminders, tracking, waitlist
 
 
 @dataclass(frozen=True)
@@ -21,4 +21,6 @@ PERIODIC: list[Periodic] = [
     Periodic(reminders.notify_due_reminders, interval=60),
     Periodic(appointment_reminders.send_due_appointment_reminders, interval=60),
     Periodic(waitlist.expire_waitlist_offers, interval=60),
+    # A safety net: ingest wakes the drain itself; this catches a lost wake-up.
+    Periodic(tracking.drain_tracking, interval=30),
 ]

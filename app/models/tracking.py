@@ -113,6 +113,7 @@ class TrackingSession(TenantScoped, db.Model):
         Index("ix_tracking_sessions_tenant_started", "tenant_id", "started_at"),
         Index("ix_tracking_sessions_visitor", "site_id", "visitor_id"),
         Index("ix_tracking_sessions_customer", "customer_id"),
+        Index("ix_tracking_sessions_contact_click", "site_id", "contact_clicked_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -136,6 +137,9 @@ class TrackingSession(TenantScoped, db.Model):
     engaged_seconds: Mapped[int] = mapped_column(Integer, default=0)
     max_scroll: Mapped[int] = mapped_column(Integer, default=0)
     conversions: Mapped[int] = mapped_column(Integer, default=0)
+    visit_number: Mapped[int] = mapped_column(Integer, default=1)  # the visitor's n-th session
+    # Last tel:/WhatsApp click: a reported call is matched to sessions by this time window.
+    contact_clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pages: Mapped[list] = mapped_column(JSON, default=list)  # first paths visited, capped
     lead_score: Mapped[int] = mapped_column(Integer, default=0)
     score_reasons: Mapped[list] = mapped_column(JSON, default=list)

@@ -24,8 +24,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _error(status: int, message: str, field_name: str | None = None, **extra: Any) -> Reply:
-    body: dict[str, Any] = {"error": message}
+def _error(status: int, error: str, field_name: str | None = None, **extra: Any) -> Reply:
+    body: dict[str, Any] = {"error": error}
     if field_name:
         body["field"] = field_name
     body.update(extra)

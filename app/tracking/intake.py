@@ -182,6 +182,11 @@ class RedisIntake:
     def ack(self, count: int) -> None:
         self.client.ltrim(self.queue_key, count, -1)
 
+    def commit_and_ack(self, count: int) -> None:
+        # Commit first: a crash in between re-reads the batch, which the receipts then drop.
+        db.session.commit()
+        self.ack(count)
+
     def backlog(self) -> int:
         return int(self.client.llen(self.queue_key))
 
@@ -265,6 +270,10 @@ class LocalIntake:
         ids = self._peeked[:count]
         if ids:
             db.session.execute(delete(TrackingBuffer).where(TrackingBuffer.id <= ids[-1]))
+
+    def commit_and_ack(self, count: int) -> None:
+        self.ack(count)  # the buffer rows leave in the same transaction that stores them
+        db.session.commit()
 
     def backlog(self) -> int:
         return db.session.scalar(select(func.count()).select_from(TrackingBuffer))

@@ -190,6 +190,8 @@ def upgrade():
     sa.Column('engaged_seconds', sa.Integer(), nullable=False),
     sa.Column('max_scroll', sa.Integer(), nullable=False),
     sa.Column('conversions', sa.Integer(), nullable=False),
+    sa.Column('visit_number', sa.Integer(), nullable=False),
+    sa.Column('contact_clicked_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('pages', sa.JSON(), nullable=False),
     sa.Column('lead_score', sa.Integer(), nullable=False),
     sa.Column('score_reasons', sa.JSON(), nullable=False),
@@ -205,6 +207,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tracking_sessions_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_tracking_sessions_tenant_started', ['tenant_id', 'started_at'], unique=False)
         batch_op.create_index('ix_tracking_sessions_visitor', ['site_id', 'visitor_id'], unique=False)
+        batch_op.create_index('ix_tracking_sessions_contact_click', ['site_id', 'contact_clicked_at'], unique=False)
 
     op.create_table('tracking_visitors',
     sa.Column('visitor_id', sa.String(length=64), nullable=False),
@@ -249,6 +252,7 @@ def downgrade():
 
     op.drop_table('tracking_visitors')
     with op.batch_alter_table('tracking_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_tracking_sessions_contact_click')
         batch_op.drop_index('ix_tracking_sessions_visitor')
         batch_op.drop_index('ix_tracking_sessions_tenant_started')
         batch_op.drop_index(batch_op.f('ix_tracking_sessions_tenant_id'))
