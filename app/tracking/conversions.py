@@ -96,7 +96,8 @@ def handle(conversion: dict) -> bool:
         customer = customer_for_contact(tenant, contact, fields.get("name"), session, "form")
     else:
         visitor = db.session.get(TrackingVisitor, (session.visitor_id, session.site_id))
-        customer = customers.resolve(db.session.get(Customer, visitor.customer_id)) if visitor else None
+        known = visitor.customer_id if visitor else None
+        customer = customers.resolve(db.session.get(Customer, known)) if known else None
         if customer is None:
             return False  # an anonymous click: it waits for a call to match it
     link(customer, session)

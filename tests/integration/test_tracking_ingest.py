@@ -24,8 +24,8 @@ def _id() -> str:
     return uuid.uuid4().hex
 
 
-def event(kind: str = "pageview", ts: int | None = None, url: str = ORIGIN + "/", **data) -> dict:
-    item = {"id": _id(), "type": kind, "ts": ts or int(time.time() * 1000), "url": url}
+def event(type_: str = "pageview", ts: int | None = None, url: str = ORIGIN + "/", **data) -> dict:
+    item = {"id": _id(), "type": type_, "ts": ts or int(time.time() * 1000), "url": url}
     if data:
         item["data"] = data
     return item
@@ -146,7 +146,7 @@ def test_the_receipts_ledger_drops_a_replay_the_door_forgot(app, client, site, c
             },
             "events[0].id",
         ),
-        ({"site": "x" * 10, "visitor": "v" * 10, "events": [event(kind="click", kind_=1)]}, "events[0].data"),
+        ({"site": "x" * 10, "visitor": "v" * 10, "events": [event("click", bogus=1)]}, "events[0].data"),
     ],
 )
 def test_bad_input_gets_a_4xx_naming_the_field(client, body, field):
