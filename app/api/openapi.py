@@ -162,7 +162,7 @@ def document() -> dict[str, Any]:
                         },
                         "400": _json_error("Invalid batch; `field` names the offending field."),
                         "403": _json_error("Unknown site key, or an Origin the site does not allow."),
-                        "413": _json_error("Body larger than 64 KiB."),
+                        "413": _json_error("Body larger than 256 KiB."),
                         "429": _json_error("`rate_limited` (see Retry-After) or `quota_exceeded` (nothing stored)."),
                     },
                 },

@@ -393,12 +393,19 @@ def _conversion(item: Incoming, session: SessionState) -> dict | None:
     }
 
 
+ANNOUNCE_EVERY = 2.0  # seconds between "events arriving" hints per site
+_announced: dict[int, float] = {}
+
+
 def _announce(sites_seen: dict[int, tuple[int, datetime]]) -> None:
-    try:
-        from app.tracking import live
-    except ImportError:  # pragma: no cover - the settings page's live module
-        return
+    """Tell open Tracking settings pages that a site is receiving events (throttled per site)."""
+    from app.tracking import live
+
+    now = time.monotonic()
     for site_id, (tenant_id, last) in sites_seen.items():
+        if now - _announced.get(site_id, -ANNOUNCE_EVERY) < ANNOUNCE_EVERY:
+            continue
+        _announced[site_id] = now
         try:
             live.publish_site_seen(tenant_id, site_id, last)
         except Exception:  # a live hint must never fail a drain that has committed

@@ -13,7 +13,7 @@ from app import jobqueue
 from app.tracking import intake, sites
 from app.tracking.schemas import SchemaError, validate_collect
 
-MAX_BODY = 64 * 1024
+MAX_BODY = 256 * 1024  # 50 events with the longest allowed URLs still fit
 
 
 @dataclass
@@ -33,6 +33,14 @@ def _error(status: int, error: str, field_name: str | None = None, **extra: Any)
 
 
 def collect(raw: str, origin: str | None, ip: str) -> Reply:
+    reply = _collect(raw, origin, ip)
+    # Every answer is readable by the page, errors included: the snippet must be able
+    # to tell "drop this batch" (4xx) from "the network failed" (retry).
+    reply.cors_origin = origin
+    return reply
+
+
+def _collect(raw: str, origin: str | None, ip: str) -> Reply:
     if len(raw) > MAX_BODY:
         return _error(413, f"body is larger than {MAX_BODY} bytes", "body")
     try:
@@ -64,5 +72,4 @@ def collect(raw: str, origin: str | None, ip: str) -> Reply:
 
             jobqueue.enqueue(drain_tracking)
         reply = Reply(202 if verdict.new else 200, {"accepted": verdict.new, "duplicates": verdict.duplicates})
-    reply.cors_origin = origin
     return reply

@@ -17,7 +17,7 @@ def _json(reply: ingest.Reply) -> Response:
     response = Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
     response.headers.update(reply.headers)
     response.headers["Cache-Control"] = "no-store"
-    if reply.cors_origin and reply.status != 403:
+    if reply.cors_origin:
         response.headers["Access-Control-Allow-Origin"] = reply.cors_origin
         response.headers["Vary"] = "Origin"
     return response

@@ -24,8 +24,8 @@ def script_bytes() -> bytes:
 
 @cache
 def etag() -> str:
-    """A strong ETag (quoted) that changes whenever the minified bytes do."""
-    return '"' + hashlib.sha256(script_bytes()).hexdigest()[:20] + '"'
+    """The strong ETag value, unquoted (as `Response.set_etag` wants it); changes whenever the bytes do."""
+    return hashlib.sha256(script_bytes()).hexdigest()[:20]
 
 
 def gzipped_size() -> int:
