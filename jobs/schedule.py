@@ -22,5 +22,5 @@ PERIODIC: list[Periodic] = [
     Periodic(appointment_reminders.send_due_appointment_reminders, interval=60),
     Periodic(waitlist.expire_waitlist_offers, interval=60),
     # A safety net: ingest wakes the drain itself; this catches a lost wake-up.
-    Periodic(tracking.drain_tracking, interval=30),
+    Periodic(tracking.drain_tracking, interval=60),
 ]

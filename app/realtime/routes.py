@@ -18,7 +18,14 @@ from app.auth.permissions import require_action
 from app.extensions import db
 from app.lib.tenancy import current_tenant
 from app.realtime import broker, presence
-from app.realtime.services import ends_session, format_sse, parse_last_event_id, replay, still_allowed
+from app.realtime.services import (
+    ends_session,
+    format_sse,
+    live_only_message,
+    parse_last_event_id,
+    replay,
+    still_allowed,
+)
 from app.shell.activity import describe
 
 bp = Blueprint("realtime", __name__, url_prefix="/realtime")
@@ -73,7 +80,15 @@ def stream():
                     if not allowed:
                         yield format_sse(None, "session.ended", {})
                         return
-                if message is None or message["id"] <= seen or message["type"] not in events.LIVE_TYPES:
+                if message is None:
+                    continue
+                if message.get("id") is None:
+                    # Live-only (not in the log): forwarded without an id, never counted as seen.
+                    notice = live_only_message(message)
+                    if notice is not None:
+                        yield notice
+                    continue
+                if message["id"] <= seen or message["type"] not in events.LIVE_TYPES:
                     continue
                 seen = message["id"]
                 yield payload(message)

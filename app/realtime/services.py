@@ -15,6 +15,11 @@ from app.models.base import utcnow
 
 REPLAY_LIMIT = 500
 
+# Notices for open screens that are not in the event log (e.g. "this website just
+# received events"): published with id None, sent without an SSE id, never replayed.
+TRACKING_SITE_SEEN = "tracking.site_seen"
+LIVE_ONLY_TYPES: tuple[str, ...] = (TRACKING_SITE_SEEN,)
+
 
 def format_sse(event_id: int | None, name: str, data: dict[str, Any]) -> str:
     lines = []
@@ -23,6 +28,15 @@ def format_sse(event_id: int | None, name: str, data: dict[str, Any]) -> str:
     lines.append(f"event: {name}")
     lines.append("data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     return "\n".join(lines) + "\n\n"
+
+
+def live_only_message(message: dict[str, Any]) -> str | None:
+    """The SSE text of a live-only notice: no id line, so neither the browser's
+    Last-Event-ID nor the stream's replay cursor moves; None for an unknown type."""
+    if message["type"] not in LIVE_ONLY_TYPES:
+        return None
+    body = {k: message.get(k) for k in ("type", "subject_type", "subject_id", "data")}
+    return format_sse(None, message["type"], body)
 
 
 def parse_last_event_id(raw: str | None) -> int | None:
