@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 
 from app.lib.text import digits, fold
 from app.models import Customer, Tag, customer_tags
+from app.tracking.classes import CLASSES
 
 SOURCES = ("google_ads", "meta", "instagram", "whatsapp", "web_form", "referral", "walk_in", "other")
 UNASSIGNED = 0
@@ -25,6 +26,7 @@ class CustomerFilter:
     tags: list[int] = field(default_factory=list)
     campaigns: list[str] = field(default_factory=list)
     stages: list[int] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)  # attribution classes S1..S5 of the converting visit
 
     @classmethod
     def from_args(cls, args) -> CustomerFilter:
@@ -41,11 +43,14 @@ class CustomerFilter:
             tags=ints("tag"),
             campaigns=strs("campaign"),
             stages=ints("stage"),
+            classes=[c for c in strs("class") if c in CLASSES],
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.assignees or self.sources or self.tags or self.campaigns or self.stages)
+        return bool(
+            self.q or self.assignees or self.sources or self.tags or self.campaigns or self.stages or self.classes
+        )
 
     def query_pairs(self) -> list[tuple[str, str | int]]:
         pairs: list[tuple[str, str | int]] = []
@@ -56,6 +61,7 @@ class CustomerFilter:
         pairs += [("tag", v) for v in self.tags]
         pairs += [("campaign", v) for v in self.campaigns]
         pairs += [("stage", v) for v in self.stages]
+        pairs += [("class", v) for v in self.classes]
         return pairs
 
     def query_string(self, **extra: str | int) -> str:
@@ -76,6 +82,8 @@ class CustomerFilter:
             stmt = stmt.where(Customer.campaign.in_(self.campaigns))
         if self.stages:
             stmt = stmt.where(Customer.stage_id.in_(self.stages))
+        if self.classes:
+            stmt = stmt.where(Customer.attribution_class.in_(self.classes))
         if self.tags:
             stmt = stmt.where(
                 exists(

@@ -21,6 +21,7 @@ from app.lib.tenancy import current_tenant, get_or_404
 from app.models import Customer
 from app.pipeline import services as pipeline
 from app.shell.activity import describe
+from app.tracking.visits import customer_visits
 
 
 def _customer(customer_id: int) -> Customer:
@@ -54,6 +55,11 @@ def _timeline_context(customer: Customer) -> dict:
     }
 
 
+def _visits_context(customer: Customer) -> dict:
+    visits, total = customer_visits(customer)
+    return {"visits": visits, "visits_total": total}
+
+
 def _reminders_context(customer: Customer) -> dict:
     try:
         from app.reminders.routes import customer_fragment_context
@@ -71,7 +77,12 @@ def view(customer_id: int):
         return redirect(url_for("customers.view", customer_id=kept.id), 301)
     if customer.deleted_at is not None:
         abort(404)
-    context = {**_profile_context(customer), **_timeline_context(customer), **_reminders_context(customer)}
+    context = {
+        **_profile_context(customer),
+        **_timeline_context(customer),
+        **_reminders_context(customer),
+        **_visits_context(customer),
+    }
     return render_template("customers/view.html", **context, note_form=NoteForm(), call_form=CallForm())
 
 
