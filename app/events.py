@@ -219,6 +219,9 @@ def _after_commit(session: Session) -> None:
             broker.publish(published)
         except Exception:  # a dead live channel must not undo a committed change
             log.exception("live publish failed for event %s", published.id)
+    # Jobs only after every event of this commit is out: a job run at once (embedded)
+    # may emit newer events, and streams drop anything older than what they last saw.
+    for published in pending:
         for job in subscribers(published.type):
             jobqueue.enqueue(job, published.tenant_id, published.id)
 
