@@ -7,6 +7,7 @@ from jobs import (  # noqa: F401
     housekeeping,
     imports,
     mail,
+    offline_conversions,
     reminders,
     tracking,
     waitlist,
