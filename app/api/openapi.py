@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.api import schemas as api_schemas
 from app.tracking import calls, schemas
 
 ERROR = {
@@ -28,21 +29,6 @@ COLLECT_RESULT = {
     "properties": {
         "accepted": {"type": "integer", "description": "New events taken (counted against the quota)."},
         "duplicates": {"type": "integer", "description": "Event ids already received: stored once, not again."},
-    },
-}
-
-CONVERSION_JOB = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "conversion_name": {"type": "string"},
-        "click_id_kind": {"type": ["string", "null"], "enum": ["gclid", "wbraid", "gbraid", None]},
-        "click_id": {"type": ["string", "null"]},
-        "conversion_time": {"type": "string", "format": "date-time"},
-        "value": {"type": "string", "description": "Decimal in major units, e.g. 1250.00"},
-        "currency": {"type": "string"},
-        "email_sha256": {"type": ["string", "null"], "description": "SHA-256 of the normalised e-mail."},
-        "phone_sha256": {"type": ["string", "null"], "description": "SHA-256 of the E.164 phone."},
     },
 }
 
@@ -97,8 +83,8 @@ def _token() -> dict:
     }
 
 
-def _bearer_operation(summary: str, request: dict, response: dict) -> dict:
-    return {
+def _bearer_operation(summary: str, request: dict, response: dict, conflict: bool = False) -> dict:
+    operation = {
         "post": {
             "summary": summary,
             "tags": ["Offline conversions"],
@@ -108,10 +94,14 @@ def _bearer_operation(summary: str, request: dict, response: dict) -> dict:
                 "200": {"description": "Done.", "content": {"application/json": {"schema": response}}},
                 "400": _json_error("Invalid input; `field` names it."),
                 "401": _json_error("Missing, invalid or revoked token."),
-                "429": _json_error("Too many requests."),
+                "403": _json_error("The token lacks the scope."),
+                "429": _json_error("Too many requests (120 a minute per token)."),
             },
         }
     }
+    if conflict:
+        operation["post"]["responses"]["409"] = _json_error("None of the ids is leased to this owner.")
+    return operation
 
 
 def document() -> dict[str, Any]:
@@ -202,7 +192,7 @@ def document() -> dict[str, Any]:
                     },
                     "responses": {
                         "202": {
-                            "description": "Recorded; `status` is matched or unmatched, `matched_by` visitor|phone|click."
+                            "description": "Recorded: `status` matched|unmatched, `matched_by` visitor|phone|click."
                         },
                         "200": {"description": "This call id was already recorded."},
                         "400": _json_error("Invalid body; `field` names it."),
@@ -212,38 +202,16 @@ def document() -> dict[str, Any]:
                 }
             },
             "/api/offline-conversions/claim": _bearer_operation(
-                "Claim queued offline conversions with a lease",
-                {
-                    "type": "object",
-                    "properties": {
-                        "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
-                        "lease_seconds": {"type": "integer", "minimum": 30, "maximum": 3600, "default": 300},
-                        "owner": {"type": "string", "maxLength": 100},
-                    },
-                },
-                {
-                    "type": "object",
-                    "properties": {
-                        "lease_owner": {"type": "string"},
-                        "lease_expires_at": {"type": "string", "format": "date-time"},
-                        "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/ConversionJob"}},
-                    },
-                },
-            ),  # fmt: skip
+                "Claim queued offline conversions with a lease (an expired lease returns them to the queue)",
+                api_schemas.CLAIM_REQUEST,
+                api_schemas.CLAIM_RESPONSE,
+            ),
             "/api/offline-conversions/ack": _bearer_operation(
-                "Acknowledge claimed conversions (uploaded or failed)",
-                {
-                    "type": "object",
-                    "required": ["ids", "outcome"],
-                    "properties": {
-                        "ids": {"type": "array", "items": {"type": "integer"}},
-                        "outcome": {"enum": ["uploaded", "failed"]},
-                        "error": {"type": "string"},
-                        "owner": {"type": "string"},
-                    },
-                },
-                {"type": "object", "additionalProperties": {"type": "integer"}},
-            ),  # fmt: skip
+                "Acknowledge claimed conversions: uploaded (exported for good) or failed (retried)",
+                api_schemas.ACK_REQUEST,
+                api_schemas.ACK_RESPONSE,
+                conflict=True,
+            ),
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -265,7 +233,7 @@ def document() -> dict[str, Any]:
                     },
                     method="post",
                 ),
-            },  # fmt: skip
+            },
             "/b/{slug}/a/{token}": {"parameters": [_slug(), _token()], **_html("Manage a booked appointment")},
             "/b/{slug}/a/{token}/confirm": {
                 "parameters": [_slug(), _token()],
@@ -308,14 +276,14 @@ def document() -> dict[str, Any]:
                     "tags": ["Public booking"],
                     "responses": {"200": {"description": "iCalendar.", "content": {"text/calendar": {}}}},
                 },
-            },  # fmt: skip
+            },
         },
         "components": {
             "schemas": {
                 "CollectBatch": schemas.COLLECT,
                 "CollectResult": COLLECT_RESULT,
                 "Call": schemas.CALL,
-                "ConversionJob": CONVERSION_JOB,
+                "ConversionJob": api_schemas.JOB,
                 "Error": ERROR,
             },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token."}},

@@ -30,6 +30,14 @@ from app.models.base import TenantScoped, UTCDateTime, utcnow
 from app.models.crm import Customer
 
 
+PARTITION_PREFIX = "tracking_events_"  # tracking_events_default, tracking_events_202611, ...
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic: the monthly partitions are made at run time, not by migrations."""
+    return not (type_ == "table" and reflected and compare_to is None and (name or "").startswith(PARTITION_PREFIX))
+
+
 def new_site_key() -> str:
     # Public (it sits in the host page's HTML) but unguessable, so nobody can
     # enumerate sites or post into one they merely guessed.

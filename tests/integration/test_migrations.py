@@ -5,11 +5,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from app.extensions import db
+from app.models.tracking import include_in_autogenerate
 
 
 def test_the_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_in_autogenerate})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 
