@@ -29,7 +29,6 @@ from app.extensions import db
 from app.models.base import TenantScoped, UTCDateTime, utcnow
 from app.models.crm import Customer
 
-
 PARTITION_PREFIX = "tracking_events_"  # tracking_events_default, tracking_events_202611, ...
 
 

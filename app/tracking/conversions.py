@@ -5,6 +5,7 @@ click of a known visitor shows on that customer's timeline."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from datetime import datetime
@@ -55,14 +56,10 @@ def visit_data(session: TrackingSession) -> dict:
 def parse_contact(phone: str | None, email: str | None) -> Contact | None:
     """Keep whichever detail is valid: a typo in the phone must not lose the e-mail."""
     parsed_phone = parsed_email = None
-    try:
+    with contextlib.suppress(CustomerError):
         parsed_phone = Contact.parse(phone, None).phone
-    except CustomerError:
-        pass
-    try:
+    with contextlib.suppress(CustomerError):
         parsed_email = Contact.parse(None, email).email
-    except CustomerError:
-        pass
     if not parsed_phone and not parsed_email:
         return None
     return Contact(parsed_phone, parsed_email)
