@@ -20,15 +20,19 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)
-    def serve(host: str, port: int) -> None:
+    @click.option("--landing-port", type=int, help="Port of the demo clinic's website [default: PORT+1; 0: off].")
+    def serve(host: str, port: int, landing_port: int | None) -> None:
         """The embedded run: a threaded server with in-process jobs and scheduler."""
         from werkzeug.serving import run_simple
 
         from app import jobqueue
+        from app.demo import landing_server
 
         if app.config["JOBS_MODE"] != "rq":
             jobqueue.start_embedded_scheduler(app)
         click.echo(f"Kervan on http://{host}:{port}  (jobs: {app.config['JOBS_MODE']})")
+        if landing_port != 0 and (landing := landing_server.start(app, host, landing_port or port + 1, port)):
+            click.echo(f"Demo clinic website (tracked by Kervan) on {landing_server.url(landing)}")
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
     jobs_cli = AppGroup("jobs", help="Background job processes (production, with REDIS_URL).")

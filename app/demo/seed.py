@@ -15,6 +15,7 @@ from app import events
 from app.auth.passwords import hash_password
 from app.demo.booking import seed_appointments
 from app.demo.customers import mobile_phone, seed_customers
+from app.demo.tracking import ensure_tracking, queue_won_conversions
 from app.extensions import db
 from app.models import Invitation, Membership, Role, Tenant, User
 from app.models.base import utcnow
@@ -107,6 +108,13 @@ def seed() -> list[str]:
         booked = seed_appointments(tenant, now, rng)
         if booked:
             report.append(f"{tenant.name}: {booked} demo appointments")
+    for tenant in tenants.values():
+        sessions = ensure_tracking(tenant, now, rng)
+        if sessions:
+            report.append(f"{tenant.name}: {sessions} demo website sessions")
+        queued = queue_won_conversions(tenant)
+        if queued:
+            report.append(f"{tenant.name}: {queued} won customers in the offline conversion queue")
     db.session.commit()
     report.append(f"demo ready: {len(tenants)} businesses, password {PASSWORD!r} for every demo user")
     return report

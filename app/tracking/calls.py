@@ -89,7 +89,7 @@ def receive(raw: bytes, *, timestamp: str | None, signature: str | None, now: fl
 def record(site: TrackingSite, payload: dict, contact, started_at: datetime) -> TrackingCall:
     tenant = db.session.get(Tenant, site.tenant_id)
     session, matched_by = match(site, payload.get("visitor"), contact.phone, started_at)
-    customer = conversions.customer_for_contact(tenant, contact, None, session, "call")
+    customer = conversions.customer_for_contact(tenant, contact, None, session, "call", created_at=started_at)
     call = TrackingCall(
         tenant_id=site.tenant_id,
         site_id=site.id,

@@ -90,7 +90,7 @@ def handle(conversion: dict) -> bool:
         contact = parse_contact(fields.get("phone"), fields.get("email"))
         if contact is None:
             return False
-        customer = customer_for_contact(tenant, contact, fields.get("name"), session, "form")
+        customer = customer_for_contact(tenant, contact, fields.get("name"), session, "form", created_at=occurred_at)
     else:
         visitor = db.session.get(TrackingVisitor, (session.visitor_id, session.site_id))
         known = visitor.customer_id if visitor else None
@@ -109,7 +109,12 @@ def handle(conversion: dict) -> bool:
 
 
 def customer_for_contact(
-    tenant: Tenant, contact: Contact, name: str | None, session: TrackingSession | None, via: str
+    tenant: Tenant,
+    contact: Contact,
+    name: str | None,
+    session: TrackingSession | None,
+    via: str,
+    created_at: datetime | None = None,
 ) -> Customer:
     """The existing customer with this phone or e-mail (details completed), or a new one on the board."""
     existing = customers.resolve(customers.find_existing(tenant.id, contact))
@@ -129,6 +134,7 @@ def customer_for_contact(
         campaign=session.campaign if session else None,
         utm=dict(session.utm) if session else None,
         click_ids=session.click_ids if session else None,
+        created_at=created_at,  # when the visitor sent the form, even if the drain ran later
     )
     customer.attribution_class = session.attribution_class if session else None
     return customer

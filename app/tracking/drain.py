@@ -433,12 +433,9 @@ class _Writer:
             {"site_id": i.site_id, "event_id": i.event["id"], "tenant_id": i.tenant_id, "received_at": i.received_at}
             for i in incoming
         ]
-        fresh: set[tuple[int, str]] = set()
-        for chunk in self._chunks(rows):
-            stmt = sqlite.insert(TrackingReceipt).values(chunk).on_conflict_do_nothing()
-            returned = db.session.execute(stmt.returning(TrackingReceipt.site_id, TrackingReceipt.event_id))
-            fresh.update((row.site_id, row.event_id) for row in returned)
-        return fresh
+        stmt = sqlite.insert(TrackingReceipt).on_conflict_do_nothing()
+        returned = db.session.execute(stmt.returning(TrackingReceipt.site_id, TrackingReceipt.event_id), rows)
+        return {(row.site_id, row.event_id) for row in returned}
 
     def load_visitors(self, keys: set[tuple[int, str]]) -> dict[tuple[int, str], VisitorState]:
         found: dict[tuple[int, str], VisitorState] = {}
@@ -464,22 +461,18 @@ class _Writer:
 
     def write_visitors(self, visitors: list[VisitorState]) -> None:
         rows = [{name: getattr(v, name) for name in VISITOR_COLUMNS} for v in visitors]
-        for chunk in self._chunks(rows):
-            stmt = sqlite.insert(TrackingVisitor).values(chunk)
-            db.session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["visitor_id", "site_id"],
-                    set_={k: stmt.excluded[k] for k in ("last_seen_at", "sessions_count", "paid_before", "session_id")},
-                )
-            )
+        stmt = sqlite.insert(TrackingVisitor)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["visitor_id", "site_id"],
+            set_={k: stmt.excluded[k] for k in ("last_seen_at", "sessions_count", "paid_before", "session_id")},
+        )
+        db.session.execute(stmt, rows)
 
     def write_sessions(self, sessions: list[SessionState]) -> None:
         rows = [{name: getattr(s, name) for name in SESSION_COLUMNS} for s in sessions]
-        for chunk in self._chunks(rows):
-            stmt = sqlite.insert(TrackingSession).values(chunk)
-            db.session.execute(
-                stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in SESSION_MUTABLE})
-            )
+        stmt = sqlite.insert(TrackingSession)
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in SESSION_MUTABLE})
+        db.session.execute(stmt, rows)
 
     def write_events(self, rows: list[tuple]) -> None:
         table = TrackingEvent.__table__
