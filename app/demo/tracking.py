@@ -22,10 +22,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from app import events
 from app.demo.customers import FIRST, LAST, mobile_phone
 from app.extensions import db
 from app.lib.text import fold
-from app.models import Customer, Tenant, TrackingSession, TrackingSite
+from app.models import Customer, Event, Tenant, TrackingSession, TrackingSite
 from app.tracking import conversions
 from app.tracking.drain import Incoming, store
 from app.tracking.sites import create_site
@@ -535,4 +536,17 @@ def queue_won_conversions(tenant: Tenant) -> int:
         .where(Customer.tenant_id == tenant.id, PipelineStage.kind == "won", Customer.merged_into_id.is_(None))
         .order_by(Customer.id)
     )
-    return sum(1 for customer in won if offline.queue_conversion(customer, "won", converted_at=customer.updated_at))
+    queued = 0
+    for customer in won:
+        # When the card reached the won stage, as the demo history has it.
+        moved = db.session.scalar(
+            select(func.max(Event.created_at)).where(
+                Event.tenant_id == tenant.id,
+                Event.type == events.CARD_MOVED,
+                Event.subject_type == "customers",
+                Event.subject_id == customer.id,
+            )
+        )
+        when = (moved.replace(tzinfo=UTC) if moved and moved.tzinfo is None else moved) or customer.updated_at
+        queued += offline.queue_conversion(customer, "won", converted_at=when) is not None
+    return queued

@@ -77,7 +77,7 @@ def test_a_custom_period_is_kept_in_the_url(busy, new_page):
     page.goto("/sources")
     today = utcnow().date()
     page.get_by_label("From", exact=True).fill((today - timedelta(days=3)).isoformat())
-    page.get_by_label("To", exact=True).fill(today.isoformat())
+    page.get_by_label("Until", exact=True).fill(today.isoformat())
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(f"from={(today - timedelta(days=3)).isoformat()}"))
     expect(page.get_by_role("link", name="30 days")).not_to_have_attribute("aria-current", "page")
