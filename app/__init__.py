@@ -35,6 +35,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    from app.tracking import shortcut
+
+    shortcut.install(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
     _register_error_pages(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import abort, g, session
+from flask import abort, g, request, session
 from flask_login import current_user, logout_user
 from sqlalchemy import Select, select
 
@@ -32,12 +32,17 @@ def active_memberships(user_id: int) -> list[Membership]:
     return list(db.session.scalars(stmt))
 
 
+# Machine endpoints (the tracking snippet's ingest, webhooks) never carry a login:
+# skipping the session and user lookup keeps the hottest path cheap.
+COOKIELESS_BLUEPRINTS = frozenset({"tracking"})
+
+
 def resolve_current_tenant() -> None:
     """before_request: pick the tenant for this request (or none)."""
     g.tenant = None
     g.membership = None
     g.memberships = []
-    if not current_user.is_authenticated:
+    if request.blueprint in COOKIELESS_BLUEPRINTS or not current_user.is_authenticated:
         return
     memberships = active_memberships(current_user.id)
     g.memberships = memberships

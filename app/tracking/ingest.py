@@ -40,9 +40,15 @@ def collect(raw: str, origin: str | None, ip: str) -> Reply:
     return reply
 
 
+def too_large(origin: str | None) -> Reply:
+    reply = _error(413, f"body is larger than {MAX_BODY} bytes", "body")
+    reply.cors_origin = origin
+    return reply
+
+
 def _collect(raw: str, origin: str | None, ip: str) -> Reply:
     if len(raw) > MAX_BODY:
-        return _error(413, f"body is larger than {MAX_BODY} bytes", "body")
+        return too_large(origin)
     try:
         payload = json.loads(raw)
     except ValueError:

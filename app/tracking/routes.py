@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, request
 
+from app.extensions import limiter
 from app.tracking import calls, ingest
 
 bp = Blueprint("tracking", __name__)
@@ -13,10 +14,12 @@ bp = Blueprint("tracking", __name__)
 PREFLIGHT_MAX_AGE = "86400"
 
 
-def _json(reply: ingest.Reply) -> Response:
+def json_response(reply: ingest.Reply) -> Response:
+    """A machine endpoint's answer (also built outside a request by app/tracking/shortcut.py)."""
     response = Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
     response.headers.update(reply.headers)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     if reply.cors_origin:
         response.headers["Access-Control-Allow-Origin"] = reply.cors_origin
         response.headers["Vary"] = "Origin"
@@ -50,9 +53,11 @@ def collect_preflight():
 
 
 @bp.post("/t/collect")
+@limiter.exempt  # limited per site and per IP inside admission's one Redis round trip
 def collect():
+    # Normally answered by app/tracking/shortcut.py before Flask sees the request.
     raw = request.get_data(cache=False, as_text=True)
-    return _json(ingest.collect(raw, request.headers.get("Origin"), request.remote_addr or "-"))
+    return json_response(ingest.collect(raw, request.headers.get("Origin"), request.remote_addr or "-"))
 
 
 @bp.post("/t/call")
@@ -62,4 +67,4 @@ def call_webhook():
         timestamp=request.headers.get(calls.TIMESTAMP_HEADER),
         signature=request.headers.get(calls.SIGNATURE_HEADER),
     )
-    return _json(reply)
+    return json_response(reply)

@@ -262,3 +262,14 @@ def test_sessions_split_after_30_minutes_and_later_visits_are_ads_assisted(app, 
         assert sessions[2].source == "newsletter"
         person = db.session.get(TrackingVisitor, (visitor, site.id))
         assert person.sessions_count == 3 and person.paid_before
+
+
+def test_an_oversized_body_is_refused_without_reading_it_all(client, site):
+    from app.tracking.ingest import MAX_BODY
+
+    response = post(client, "x" * (MAX_BODY + 1))
+    assert response.status_code == 413
+    assert response.json["field"] == "body"
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in response.headers  # the beacon path never opens a session
