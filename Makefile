@@ -25,6 +25,7 @@ test: setup ## Run the whole test suite (set DATABASE_URL/REDIS_URL to use Postg
 
 .PHONY: bench
 bench: setup ## Run the benchmarks in tests/benchmarks and print their figures
+	@scripts/bench-deps.sh
 	$(VENV)/python -m tests.benchmarks
 
 .PHONY: lint

@@ -28,21 +28,32 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 
-def _rq_queue():
+LOW = "low"
+
+
+def queue_names(base: str) -> list[str]:
+    """The RQ queues a worker serves, most urgent first: bulk follow-up work waits
+    behind everything else (the tracking drain must not queue behind the leads it made)."""
+    return [base, f"{base}-{LOW}"]
+
+
+def _rq_queue(priority: str | None = None):
     from rq import Queue
 
     from app.lib.redis import get_redis
 
-    return Queue(current_app.config["JOBS_QUEUE"], connection=get_redis())
+    base = current_app.config["JOBS_QUEUE"]
+    return Queue(f"{base}-{LOW}" if priority == LOW else base, connection=get_redis())
 
 
-def enqueue(func: Callable[..., Any], *args: Any, at: datetime | None = None) -> None:
-    """Run `func(*args)` in the background, now or at `at` (an aware datetime)."""
+def enqueue(func: Callable[..., Any], *args: Any, at: datetime | None = None, priority: str | None = None) -> None:
+    """Run `func(*args)` in the background, now or at `at` (an aware datetime);
+    `priority=jobqueue.LOW` for bulk work that may wait for everything else."""
     if at is not None and at.tzinfo is None:
         raise ValueError("schedule with a timezone-aware datetime")
     mode = current_app.config["JOBS_MODE"]
     if mode == "rq":
-        q = _rq_queue()
+        q = _rq_queue(priority)
         if at is None:
             q.enqueue(func, *args)
         else:
@@ -183,7 +194,8 @@ def run_worker(app: Flask, *, burst: bool = False, simple: bool = False) -> bool
     from rq import Queue
 
     connection = client_for(app.config["REDIS_URL"])
-    worker = AppWorker([Queue(app.config["JOBS_QUEUE"], connection=connection)], connection=connection)
+    queues = [Queue(name, connection=connection) for name in queue_names(app.config["JOBS_QUEUE"])]
+    worker = AppWorker(queues, connection=connection)
     return worker.work(burst=burst, with_scheduler=not simple)
 
 

@@ -121,7 +121,6 @@ def is_paid(attribution_class: str) -> bool:
 
 def campaign_key(attribution: dict) -> tuple:
     """What identifies a campaign landing: a new one mid-session starts a new session (as GA does)."""
-    return tuple(
-        attribution.get(key) or ""
-        for key in ("gclid", "wbraid", "gbraid", "fbclid", "utm_source", "utm_medium", "utm_campaign")
-    )
+    get = attribution.get
+    return (get("gclid") or "", get("wbraid") or "", get("gbraid") or "", get("fbclid") or "",
+            get("utm_source") or "", get("utm_medium") or "", get("utm_campaign") or "")  # fmt: skip

@@ -56,6 +56,7 @@ class Incoming:
     occurred_at: datetime
     attribution: dict
     event: dict
+    campaign_key: tuple = ()  # of `attribution`, computed once per request
 
 
 @dataclass
@@ -133,6 +134,9 @@ VISITOR_COLUMNS = (
     "visitor_id", "site_id", "tenant_id", "first_seen_at", "last_seen_at", "sessions_count", "paid_before",
     "session_id", "customer_id",
 )  # fmt: skip
+EVENT_TYPES = (
+    "int4", "text", "timestamptz", "int4", "uuid", "text", "text", "text", "text", "timestamptz", "timestamptz",
+)  # fmt: skip
 EVENT_COLUMNS = (
     "site_id", "event_id", "occurred_at", "tenant_id", "session_id", "visitor_id", "type", "url", "data",
     "received_at", "stored_at",
@@ -157,16 +161,15 @@ def parse(items: list[str]) -> list[Incoming]:
         skew_ms = received_ms - batch["sent_at"] if isinstance(batch.get("sent_at"), int) else 0
         oldest = received_at - MAX_AGE
         events = batch["events"]
+        tags = batch.get("attribution") or {}
+        key = attribution.campaign_key(tags)
         for index in indices:
             if index >= len(events):
                 continue
             event = events[index]
             occurred = datetime.fromtimestamp((event["ts"] + skew_ms) / 1000, UTC)
             occurred = min(max(occurred, oldest), received_at)
-            out.append(
-                Incoming(site_id, tenant_id, batch["visitor"], received_at, occurred, batch.get("attribution") or {},
-                         event)
-            )  # fmt: skip
+            out.append(Incoming(site_id, tenant_id, batch["visitor"], received_at, occurred, tags, event, key))
     return out
 
 
@@ -238,7 +241,9 @@ class Stored:
         from jobs.tracking import process_conversions
 
         for start in range(0, len(self.conversions), CONVERSION_CHUNK):
-            jobqueue.enqueue(process_conversions, self.conversions[start : start + CONVERSION_CHUNK])
+            jobqueue.enqueue(
+                process_conversions, self.conversions[start : start + CONVERSION_CHUNK], priority=jobqueue.LOW
+            )
         _announce(self.sites_seen)
 
 
@@ -257,6 +262,7 @@ def store(incoming: list[Incoming]) -> Stored:
     touched: dict[uuid.UUID, SessionState] = {}
     event_rows: list[tuple] = []
     conversions: list[dict] = []
+    identified: set[tuple[int, str]] = set()  # visitors who sent a contact form in this batch
     sites_seen: dict[int, tuple[int, datetime]] = {}
     for item in incoming:
         key = (item.site_id, item.visitor)
@@ -274,12 +280,14 @@ def store(incoming: list[Incoming]) -> Stored:
         visitor.last_seen_at = max(visitor.last_seen_at, item.occurred_at)
         event_rows.append(
             (item.site_id, item.event["id"], item.occurred_at, item.tenant_id, session.id, item.visitor,
-             item.event["type"], item.event.get("url", ""), json.dumps(item.event.get("data") or {}),
+             item.event["type"], item.event.get("url", ""), _json_text(item.event.get("data")),
              item.received_at, now)
         )  # fmt: skip
-        conversion = _conversion(item, session)
+        conversion = _conversion(item, session, known=visitor.customer_id is not None or key in identified)
         if conversion is not None:
             conversions.append(conversion)
+            if conversion["kind"] == "form":
+                identified.add(key)
         seen = sites_seen.get(item.site_id)
         if seen is None or seen[1] < item.received_at:
             sites_seen[item.site_id] = (item.tenant_id, item.received_at)
@@ -293,12 +301,15 @@ def store(incoming: list[Incoming]) -> Stored:
     return Stored(len(event_rows), conversions, sites_seen)
 
 
+def _json_text(data: dict | None) -> str:
+    return json.dumps(data) if data else "{}"  # most events (page views) carry no data
+
+
 def _starts_new_session(session: SessionState, item: Incoming) -> bool:
     if item.occurred_at - session.last_seen_at > SESSION_GAP:
         return True
-    key = attribution.campaign_key(item.attribution)
     # A landing with other campaign tags mid-session is a new session (as in GA).
-    return any(key) and key != session.campaign_key
+    return any(item.campaign_key) and item.campaign_key != session.campaign_key
 
 
 def _open_session(visitor: VisitorState, item: Incoming) -> SessionState:
@@ -328,7 +339,7 @@ def _open_session(visitor: VisitorState, item: Incoming) -> SessionState:
         attribution_class=klass,
         visit_number=visitor.sessions_count,
         customer_id=visitor.customer_id,
-        campaign_key=attribution.campaign_key(tags),
+        campaign_key=item.campaign_key,
     )
     if attribution.is_paid(klass):
         visitor.paid_before = True
@@ -369,15 +380,19 @@ def _contact_fields(data: dict) -> dict:
     return fields if data.get("tracked") and (fields.get("phone") or fields.get("email")) else {}
 
 
-def _conversion(item: Incoming, session: SessionState) -> dict | None:
-    """What the follow-up job needs to turn a conversion into CRM work (no event re-reading)."""
+def _conversion(item: Incoming, session: SessionState, known: bool) -> dict | None:
+    """What the follow-up job needs to turn a conversion into CRM work (no event re-reading).
+
+    A tel:/WhatsApp click only matters to the CRM once the visitor is a known
+    customer (or sent a form earlier in this batch); an anonymous click stays on
+    its session, where a reported call finds it."""
     event, data = item.event, item.event.get("data") or {}
     if event["type"] == "form":
         fields = _contact_fields(data)
         if not fields:
             return None
         payload = {"kind": "form", "fields": fields, "form": data.get("form") or ""}
-    elif event["type"] == "click":
+    elif event["type"] == "click" and known:
         payload = {"kind": data.get("kind") or "tel", "target": data.get("target") or ""}
     else:
         return None
@@ -483,7 +498,8 @@ class _Writer:
 
 
 class _PostgresWriter(_Writer):
-    """The same writes as single array statements and a COPY: this is where the drain rate comes from."""
+    """The same writes as single array statements and a COPY: this is where the drain rate comes from.
+    Arrays go as binary parameters (%b): in text form psycopg escapes every element in Python."""
 
     _partitions: set[str] = set()
 
@@ -494,7 +510,7 @@ class _PostgresWriter(_Writer):
         with self._cursor() as cur:
             cur.execute(
                 "INSERT INTO tracking_receipts (site_id, event_id, tenant_id, received_at) "
-                "SELECT * FROM unnest(%s::int[], %s::text[], %s::int[], %s::timestamptz[]) "
+                "SELECT * FROM unnest(%b::int[], %b::text[], %b::int[], %b::timestamptz[]) "
                 "ON CONFLICT DO NOTHING RETURNING site_id, event_id",
                 (
                     [i.site_id for i in incoming],
@@ -508,7 +524,7 @@ class _PostgresWriter(_Writer):
     def load_visitors(self, keys: set[tuple[int, str]]) -> dict[tuple[int, str], VisitorState]:
         with self._cursor() as cur:
             cur.execute(
-                f"SELECT {', '.join(VISITOR_COLUMNS)} FROM tracking_visitors WHERE visitor_id = ANY(%s)",
+                f"SELECT {', '.join(VISITOR_COLUMNS)} FROM tracking_visitors WHERE visitor_id = ANY(%b)",
                 (sorted({visitor for _, visitor in keys}),),
             )
             found = {}
@@ -522,7 +538,7 @@ class _PostgresWriter(_Writer):
         if not ids:
             return {}
         with self._cursor() as cur:
-            cur.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM tracking_sessions WHERE id = ANY(%s)", (ids,))
+            cur.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM tracking_sessions WHERE id = ANY(%b)", (ids,))
             found = {}
             for row in cur.fetchall():
                 state = SessionState(*row)
@@ -535,8 +551,8 @@ class _PostgresWriter(_Writer):
             cur.execute(
                 "INSERT INTO tracking_visitors (visitor_id, site_id, tenant_id, first_seen_at, last_seen_at, "
                 "sessions_count, paid_before, session_id, customer_id) "
-                "SELECT * FROM unnest(%s::text[], %s::int[], %s::int[], %s::timestamptz[], %s::timestamptz[], "
-                "%s::int[], %s::bool[], %s::uuid[], %s::int[]) "
+                "SELECT * FROM unnest(%b::text[], %b::int[], %b::int[], %b::timestamptz[], %b::timestamptz[], "
+                "%b::int[], %b::bool[], %b::uuid[], %b::int[]) "
                 "ON CONFLICT (visitor_id, site_id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, "
                 "sessions_count = EXCLUDED.sessions_count, paid_before = EXCLUDED.paid_before, "
                 "session_id = EXCLUDED.session_id",
@@ -559,7 +575,7 @@ class _PostgresWriter(_Writer):
             if types[name] == "json":
                 values = [json.dumps(v) for v in values]
             arrays.append(values)
-        placeholders = ", ".join(f"%s::{'text' if types[n] == 'json' else types[n]}[]" for n in SESSION_COLUMNS)
+        placeholders = ", ".join(f"%b::{'text' if types[n] == 'json' else types[n]}[]" for n in SESSION_COLUMNS)
         select_list = ", ".join(f"{n}::json" if types[n] == "json" else n for n in SESSION_COLUMNS)
         with self._cursor() as cur:
             cur.execute(
@@ -571,7 +587,10 @@ class _PostgresWriter(_Writer):
 
     def write_events(self, rows: list[tuple]) -> None:
         self._ensure_partitions({row[2] for row in rows})
-        with self._cursor() as cur, cur.copy(f"COPY tracking_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+        columns = ", ".join(EVENT_COLUMNS)
+        with self._cursor() as cur, cur.copy(f"COPY tracking_events ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            # json's binary wire format is its text, so the serialised data goes as text.
+            copy.set_types(EVENT_TYPES)
             for row in rows:
                 copy.write_row(row)
 

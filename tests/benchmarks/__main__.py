@@ -2,9 +2,10 @@
 
 import os
 
-from tests.benchmarks import bench_booking, bench_pipeline, bench_streams
+from tests.benchmarks import bench_booking, bench_pipeline, bench_streams, bench_tracking
 
 BENCHMARKS = {"streams": bench_streams.main, "pipeline": bench_pipeline.main, "booking": bench_booking.main}
+BENCHMARKS["tracking"] = bench_tracking.main
 
 
 def main() -> None:

@@ -211,3 +211,22 @@ def test_a_call_with_no_visit_still_creates_the_customer(app, client, site, team
             select(Event).where(Event.subject_id == customer.id, Event.type == events.CALL_TRACKED)
         )
         assert tracked is not None and not tracked.data.get("session")
+
+
+def test_anonymous_clicks_stay_on_their_session_and_make_no_crm_work(app, site):
+    """Only a known visitor's click (or one after a form in the same batch) becomes CRM work."""
+    from app.tracking.drain import parse, store
+    from app.tracking.intake import element
+    from app.tracking.sites import lookup
+
+    now = int(time.time() * 1000)
+    anonymous = batch(site, [event("click", ts=now, kind="tel", target="tel:+902120000000")])
+    identified = batch(site, [form(ts=now), event("click", ts=now + 1, kind="whatsapp", target="https://wa.me/1")])
+    with app.app_context():
+        config = lookup(site.site_key)
+        items = [f"0|{element(config, now, json.dumps(anonymous))}",
+                 f"0,1|{element(config, now, json.dumps(identified))}"]  # fmt: skip
+        result = store(parse(items))
+        db.session.rollback()  # only the hand-off matters here
+    assert result.events == 3
+    assert sorted(c["kind"] for c in result.conversions) == ["form", "whatsapp"]
