@@ -18,7 +18,7 @@ from app.auth.permissions import require_action
 from app.lib import htmx
 from app.lib.tenancy import current_tenant
 from app.models.base import utcnow
-from app.tracking import classes, sources
+from app.tracking import classes, scoring, sources
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
 
@@ -36,6 +36,13 @@ def class_label(code: str | None) -> str:
 @bp.app_template_filter()
 def class_description(code: str | None) -> str:
     return classes.description(code)
+
+
+@bp.app_template_global()
+def score_reason_label(reason: dict) -> str:
+    """A lead-score reason in the reader's language (stored reasons carry an English fallback)."""
+    code = reason.get("code")
+    return scoring.reason_label(code) if code in scoring.WEIGHTS else (reason.get("label") or code or "—")
 
 
 def _percent(share: float) -> str:

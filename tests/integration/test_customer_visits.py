@@ -87,10 +87,16 @@ def test_the_profile_explains_the_lead_score(app, make, client, team):
     profile = client.get(f"/customers/{customer.id}").get_data(as_text=True).split('id="profile"', 1)[1]
     profile = profile.split("</section>", 1)[0]
     assert '<span class="score">70</span>' in profile
-    assert "<span>Sent the contact form</span>" in profile and ">+50</strong>" in profile
+    # A reason the scorer knows is named in the reader's language; others keep their stored label.
+    assert "<span>Contacted the business (form, phone or WhatsApp)</span>" in profile and ">+50</strong>" in profile
     assert "<span>Came back 3 times</span>" in profile and ">+20</strong>" in profile
     assert 'class="points minus">-5</strong>' in profile
     assert "S3 · Ads-assisted" in profile
+    with app.app_context():
+        db.session.get(User, team.agent.id).locale = "tr"
+        db.session.commit()
+    turkish = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "<span>İşletmeyle iletişime geçti" in turkish
 
 
 def test_visits_of_a_customer_merged_into_this_one_are_shown_too(app, make, client, team, site):
