@@ -14,15 +14,18 @@ bp = Blueprint("tracking", __name__)
 PREFLIGHT_MAX_AGE = "86400"
 
 
-def json_response(reply: ingest.Reply) -> Response:
-    """A machine endpoint's answer (also built outside a request by app/tracking/shortcut.py)."""
-    response = Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
-    response.headers.update(reply.headers)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+def reply_headers(reply: ingest.Reply) -> dict[str, str]:
+    """A machine endpoint's headers besides the content type (app/tracking/shortcut.py sends the same)."""
+    headers = {**reply.headers, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     if reply.cors_origin:
-        response.headers["Access-Control-Allow-Origin"] = reply.cors_origin
-        response.headers["Vary"] = "Origin"
+        headers["Access-Control-Allow-Origin"] = reply.cors_origin
+        headers["Vary"] = "Origin"
+    return headers
+
+
+def json_response(reply: ingest.Reply) -> Response:
+    response = Response(json.dumps(reply.body), status=reply.status, mimetype="application/json")
+    response.headers.update(reply_headers(reply))
     return response
 
 

@@ -12,13 +12,15 @@ call the same `ingest.collect` and build the same response."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
+from werkzeug.http import HTTP_STATUS_CODES
 
 from app.tracking import ingest
-from app.tracking.routes import json_response
+from app.tracking.routes import reply_headers
 
 PATH = "/t/collect"
 
@@ -37,8 +39,14 @@ class CollectShortcut:
                 reply = ingest.too_large(environ.get("HTTP_ORIGIN"))
             else:
                 reply = ingest.collect(raw, environ.get("HTTP_ORIGIN"), environ.get("REMOTE_ADDR") or "-")
-            response = json_response(reply)
-        return response(environ, start_response)
+        # The same status, headers and body json_response() gives, without building a Response object.
+        body = json.dumps(reply.body).encode()
+        start_response(f"{reply.status} {HTTP_STATUS_CODES.get(reply.status, '')}", _headers(reply, len(body)))
+        return [body]
+
+
+def _headers(reply: ingest.Reply, length: int) -> list[tuple[str, str]]:
+    return [("Content-Type", "application/json"), ("Content-Length", str(length)), *reply_headers(reply).items()]
 
 
 def _read(environ: dict[str, Any]) -> str | None:
