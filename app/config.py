@@ -106,6 +106,8 @@ def load(env: Mapping[str, str], instance_path: Path) -> dict:
         "TRUSTED_PROXIES": env_int(env, "TRUSTED_PROXIES", 0),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": env_bool(env, "RATELIMIT_ENABLED", True),
+        # Sign-in attempts per client address (a throttle; the lockout is per account and address).
+        "LOGIN_RATE_LIMIT": env_str(env, "LOGIN_RATE_LIMIT", "30/minute"),
         "BABEL_DEFAULT_LOCALE": "tr",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ("tr", "en"),

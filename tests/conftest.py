@@ -114,7 +114,9 @@ def live_server(app_overrides) -> Iterator[str]:
     """The app served over real HTTP on 127.0.0.1 (browser tests), CSRF on."""
     from werkzeug.serving import make_server
 
-    overrides = dict(app_overrides, WTF_CSRF_ENABLED=True, TESTING=False)
+    # Every browser test signs in from 127.0.0.1: the per-address login throttle (tested on its own in
+    # tests/integration) would refuse the suite's sign-ins once it has more than 30 a minute.
+    overrides = dict(app_overrides, WTF_CSRF_ENABLED=True, TESTING=False, LOGIN_RATE_LIMIT="1000/minute")
     server_app = create_app(overrides)
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -22,7 +22,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30/minute", methods=["POST"])  # throttle; the lockout below is per account and address
+# A throttle per address (LOGIN_RATE_LIMIT); the lockout below is per account and address.
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("shell.home"))

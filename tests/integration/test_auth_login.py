@@ -122,3 +122,14 @@ def test_an_invalid_form_says_what_is_wrong(app):
     response = _client_from_new_ip(app).post("/auth/login", data={"email": "not-an-email", "password": ""})
     assert response.status_code == 400
     assert b"Enter a valid e-mail address" in response.data
+
+
+def test_sign_in_attempts_are_throttled_per_address(app, make, config):
+    config(LOGIN_RATE_LIMIT="2/minute")
+    user = make.team().owner
+    client = _client_from_new_ip(app)
+    for _ in range(2):
+        assert client.post("/auth/login", data={"email": user.email, "password": "wrong"}).status_code != 429
+    assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+    elsewhere = _client_from_new_ip(app)
+    assert elsewhere.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
