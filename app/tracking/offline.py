@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -103,6 +104,30 @@ def conversion_name_for(tenant: Tenant, action: str) -> str:
     if configured and str(configured).strip():
         return str(configured).strip()[:100]
     return DEFAULT_CONVERSION_NAME if action == "won" else f"Kervan {action.replace('_', ' ')}"
+
+
+def set_conversion_name(tenant: Tenant, action: str, name: str, actor: User | None) -> int:
+    """Name the Google Ads conversion action a Kervan action uploads as. Conversions still
+    waiting in the queue take the new name; leased and exported ones keep theirs.
+    Returns how many queued conversions were renamed."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise QueueError(_l("Enter the conversion action's name exactly as it is in Google Ads."))
+    if len(name) > 100:
+        raise QueueError(_l("Google Ads conversion action names are at most 100 characters."))
+    tenant.conversion_names = {**(tenant.conversion_names or {}), action: name}
+    renamed = db.session.execute(
+        update(OfflineConversion)
+        .where(
+            OfflineConversion.tenant_id == tenant.id,
+            OfflineConversion.action == action,
+            OfflineConversion.status == "queued",
+        )
+        .values(conversion_name=name),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    events.emit(tenant, events.TENANT_SETTINGS_CHANGED, actor=actor, data={"conversion_name": {action: name}})
+    return renamed
 
 
 def pick_click_id(click_ids: dict | None) -> tuple[str, str] | tuple[None, None]:

@@ -38,6 +38,18 @@ STATUS_LABELS = {
 ACTION_LABELS = {"won": _l("Won deal"), "sale": _l("Confirmed sale")}
 
 
+NAME_FORM_PREFIX = "conversion"  # its field must not share the id "name" with the token form on the same page
+
+
+class ConversionNameForm(FlaskForm):
+    name = StringField(
+        _l("Conversion action in Google Ads"),
+        validators=[DataRequired(_l("Enter the conversion action's name exactly as it is in Google Ads.")),
+                    Length(max=100)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )  # fmt: skip
+
+
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Token name"),
@@ -90,6 +102,7 @@ def _page(status: int = 200, **overrides) -> Response:
         **_batches_context(),
         **_tokens_context(),
         "conversion_name": offline.conversion_name_for(tenant, "won"),
+        "name_form": ConversionNameForm(prefix=NAME_FORM_PREFIX, name=offline.conversion_name_for(tenant, "won")),
         **overrides,
     }
     return make_response(render_template("conversions/index.html", **context), status)
@@ -102,6 +115,32 @@ def index():
         context = _queue_context(_status(), request.args.get("page", 1, type=int))
         return render_template("conversions/_queue.html", **context)
     return _page()
+
+
+@bp.post("/name")
+@require_action("tracking.manage")
+def set_conversion_name():
+    tenant = current_tenant()
+    form = ConversionNameForm(prefix=NAME_FORM_PREFIX)
+    if form.validate_on_submit():
+        try:
+            renamed = offline.set_conversion_name(tenant, "won", form.name.data, current_user)
+        except offline.QueueError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "Saved. %(num)s queued conversion now uses the new name.",
+                    "Saved. %(num)s queued conversions now use the new name.",
+                    renamed,
+                )
+                if renamed
+                else _("Saved."),
+                "success",
+            )
+            return redirect(url_for("offline_conversions.index"))
+    return _page(status=422, name_form=form)
 
 
 @bp.get("/_batches")

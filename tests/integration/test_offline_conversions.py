@@ -152,6 +152,24 @@ def test_the_tenant_names_the_conversion_action(app, make, client, team, run_job
     assert _rows(app, team.tenant)[0].conversion_name == "Kervan sale"
 
 
+def test_the_owner_renames_the_conversion_action_for_what_is_still_queued(app, make, client, team, run_jobs):
+    _win(make, client, team, run_jobs)
+    login(client, team.manager)
+    assert client.post("/conversions/name", data={"conversion-name": "Satış"}).status_code == 403
+    login(client, team.owner)
+    page = client.get("/conversions").get_data(as_text=True)
+    assert 'value="Kervan won deal"' in page
+    refused = client.post("/conversions/name", data={"conversion-name": "   "})
+    assert refused.status_code == 422
+    assert "exactly as it is in Google Ads" in refused.get_data(as_text=True)
+    assert client.post("/conversions/name", data={"conversion-name": "  Kervan   satış "}).status_code == 302
+    assert [row.conversion_name for row in _rows(app, team.tenant)] == ["Kervan satış"]
+    with app.app_context():
+        assert db.session.get(Tenant, team.tenant.id).conversion_names == {"won": "Kervan satış"}
+    csv_body = client.post("/conversions/export").get_data(as_text=True)
+    assert ",Kervan satış," in csv_body
+
+
 # ---------- The manager's page and CSV batches ----------
 
 
