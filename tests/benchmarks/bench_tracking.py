@@ -39,10 +39,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
-import requests
 
 from tests import settings
-from tests.benchmarks.harness import DATABASE_SERVER, REDIS_URL, ROOT, app_env, free_port
+from tests.benchmarks import harness
+from tests.benchmarks.harness import DATABASE_SERVER, REDIS_URL, ROOT, app_env
 
 SECONDS = int(os.environ.get("BENCH_TRACKING_SECONDS", "60"))
 WARMUP = int(os.environ.get("BENCH_WARMUP_SECONDS", "3"))
@@ -87,33 +87,9 @@ def prepare(database_url: str, overrides: dict) -> dict:
 @contextmanager
 def serve(env: dict[str, str], app_uri: str):
     """gunicorn with the web process's config (deploy/gunicorn_web.py) serving `app_uri`; yields
-    (base URL, master pid). The same flags as harness.gunicorn, which always serves wsgi:app."""
-    port = free_port()
-    command = ["nice", "-n", str(WEB_NICE)] if WEB_NICE else []
-    command += [
-        sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn_web.py", "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning", "--access-logfile", "/dev/null", app_uri,
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"gunicorn {app_uri} did not start")
-            time.sleep(0.2)
-        yield base, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    (base URL, master pid)."""
+    with harness.gunicorn(env, "--config", "deploy/gunicorn_web.py", app_uri=app_uri, nice=WEB_NICE) as served:
+        yield str(served), served.pid
 
 
 @contextmanager

@@ -68,22 +68,14 @@ def app_env(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *args: str):
-    """A gunicorn serving wsgi:app on a free port; yields its base URL."""
+def gunicorn(env: dict[str, str], *args: str, app_uri: str = "wsgi:app", nice: int = 0):
+    """A gunicorn serving `app_uri` on a free port; yields its base URL and master pid."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "--access-logfile",
-        "/dev/null",
-        *args,
-        "wsgi:app",
-    ]
+    command = ["nice", "-n", str(nice)] if nice else []
+    command += [
+        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "--access-logfile", "/dev/null", *args, app_uri,
+    ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -95,15 +87,26 @@ def gunicorn(env: dict[str, str], *args: str):
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"gunicorn {args} did not start")
+                raise RuntimeError(f"gunicorn {app_uri} {args} did not start")
             time.sleep(0.2)
-        yield base
+        yield Served(base, process.pid)
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+class Served(str):
+    """The base URL (a str, as callers use it) that also knows the gunicorn master's pid."""
+
+    pid: int
+
+    def __new__(cls, base: str, pid: int) -> Served:
+        served = super().__new__(cls, base)
+        served.pid = pid
+        return served
 
 
 def sign_in(base: str, email: str, password: str) -> requests.Session:
