@@ -246,6 +246,10 @@ class Stored:
             )
         _announce(self.sites_seen)
 
+    def __post_init__(self) -> None:
+        # Forms first: a click made just before the form then finds its new customer.
+        self.conversions.sort(key=lambda conversion: conversion["kind"] != "form")
+
 
 def store(incoming: list[Incoming]) -> Stored:
     if not incoming:
@@ -262,7 +266,12 @@ def store(incoming: list[Incoming]) -> Stored:
     touched: dict[uuid.UUID, SessionState] = {}
     event_rows: list[tuple] = []
     conversions: list[dict] = []
-    identified: set[tuple[int, str]] = set()  # visitors who sent a contact form in this batch
+    # Visitors who send a contact form in this batch: their clicks, before or after it, are theirs too.
+    identified = {
+        (item.site_id, item.visitor)
+        for item in incoming
+        if item.event["type"] == "form" and _contact_fields(item.event.get("data") or {})
+    }
     sites_seen: dict[int, tuple[int, datetime]] = {}
     for item in incoming:
         key = (item.site_id, item.visitor)
@@ -286,8 +295,6 @@ def store(incoming: list[Incoming]) -> Stored:
         conversion = _conversion(item, session, known=visitor.customer_id is not None or key in identified)
         if conversion is not None:
             conversions.append(conversion)
-            if conversion["kind"] == "form":
-                identified.add(key)
         seen = sites_seen.get(item.site_id)
         if seen is None or seen[1] < item.received_at:
             sites_seen[item.site_id] = (item.tenant_id, item.received_at)

@@ -214,14 +214,14 @@ def test_a_call_with_no_visit_still_creates_the_customer(app, client, site, team
 
 
 def test_anonymous_clicks_stay_on_their_session_and_make_no_crm_work(app, site):
-    """Only a known visitor's click (or one after a form in the same batch) becomes CRM work."""
+    """Only a known visitor's click (or one in the same batch as their form) becomes CRM work."""
     from app.tracking.drain import parse, store
     from app.tracking.intake import element
     from app.tracking.sites import lookup
 
     now = int(time.time() * 1000)
     anonymous = batch(site, [event("click", ts=now, kind="tel", target="tel:+902120000000")])
-    identified = batch(site, [form(ts=now), event("click", ts=now + 1, kind="whatsapp", target="https://wa.me/1")])
+    identified = batch(site, [event("click", ts=now - 1, kind="whatsapp", target="https://wa.me/1"), form(ts=now)])
     with app.app_context():
         config = lookup(site.site_key)
         items = [f"0|{element(config, now, json.dumps(anonymous))}",
@@ -229,4 +229,18 @@ def test_anonymous_clicks_stay_on_their_session_and_make_no_crm_work(app, site):
         result = store(parse(items))
         db.session.rollback()  # only the hand-off matters here
     assert result.events == 3
-    assert sorted(c["kind"] for c in result.conversions) == ["form", "whatsapp"]
+    assert [c["kind"] for c in result.conversions] == ["form", "whatsapp"]  # the form is handled first
+
+
+def test_a_click_just_before_the_form_reaches_the_new_customers_timeline(app, client, site, run_jobs):
+    visitor = _id()
+    now = int(time.time() * 1000)
+    click = event("click", ts=now - 5_000, kind="tel", target="tel:+902120000000")
+    post(client, batch(site, [click, form(phone="0538 222 33 44", ts=now)], visitor))
+    settle(app, run_jobs)
+    with app.app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.phone == "+905382223344"))
+        converted = db.session.scalars(
+            select(Event).where(Event.subject_id == customer.id, Event.type == events.VISIT_CONVERTED)
+        ).all()
+        assert sorted(e.data["kind"] for e in converted) == ["form", "tel"]
