@@ -47,5 +47,5 @@ seed: setup ## Load the demo tenants and users (idempotent)
 
 .PHONY: translations
 translations: setup ## Re-extract UI strings and update the Turkish catalog
-	$(VENV)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output --project Kervan -o app/translations/messages.pot .
+	$(VENV)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --sort-output --project Kervan -o app/translations/messages.pot .
 	$(VENV)/pybabel update -i app/translations/messages.pot -d app/translations -l tr --no-fuzzy-matching

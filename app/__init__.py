@@ -167,6 +167,9 @@ def _register_template_helpers(app: Flask) -> None:
     from app.tenancy.sectors import term
 
     formatting.register(app)
+    from app.tracking import classes
+
+    classes.register(app)
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

@@ -530,23 +530,30 @@ def queue_won_conversions(tenant: Tenant) -> int:
     from app.models import PipelineStage
     from app.tracking import offline
 
-    won = db.session.scalars(
-        select(Customer)
-        .join(PipelineStage, PipelineStage.id == Customer.stage_id)
-        .where(Customer.tenant_id == tenant.id, PipelineStage.kind == "won", Customer.merged_into_id.is_(None))
-        .order_by(Customer.id)
+    won = list(
+        db.session.scalars(
+            select(Customer)
+            .join(PipelineStage, PipelineStage.id == Customer.stage_id)
+            .where(Customer.tenant_id == tenant.id, PipelineStage.kind == "won", Customer.merged_into_id.is_(None))
+            .order_by(Customer.id)
+        )
     )
-    queued = 0
-    for customer in won:
-        # When the card reached the won stage, as the demo history has it.
-        moved = db.session.scalar(
-            select(func.max(Event.created_at)).where(
+    # When each card reached the won stage, as the demo history has it (one query for all).
+    moved = dict(
+        db.session.execute(
+            select(Event.subject_id, func.max(Event.created_at))
+            .where(
                 Event.tenant_id == tenant.id,
                 Event.type == events.CARD_MOVED,
                 Event.subject_type == "customers",
-                Event.subject_id == customer.id,
+                Event.subject_id.in_([c.id for c in won]),
             )
-        )
-        when = (moved.replace(tzinfo=UTC) if moved and moved.tzinfo is None else moved) or customer.updated_at
+            .group_by(Event.subject_id)
+        ).all()
+    )
+    queued = 0
+    for customer in won:
+        when = moved.get(customer.id)
+        when = (when.replace(tzinfo=UTC) if when and when.tzinfo is None else when) or customer.updated_at
         queued += offline.queue_conversion(customer, "won", converted_at=when) is not None
     return queued

@@ -26,7 +26,7 @@ from app import events
 from app.extensions import db
 from app.models import Customer, Tenant, TrackingCall, TrackingSession, TrackingSite, TrackingVisitor
 from app.tracking import conversions
-from app.tracking.ingest import Reply
+from app.tracking.ingest import Reply, error_reply
 from app.tracking.schemas import SchemaError, validate_call
 
 TIMESTAMP_HEADER = "X-Kervan-Timestamp"
@@ -41,40 +41,33 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def _error(status: int, error: str, field: str | None = None) -> Reply:
-    body = {"error": error}
-    if field:
-        body["field"] = field
-    return Reply(status, body)
-
-
 def receive(raw: bytes, *, timestamp: str | None, signature: str | None, now: float | None = None) -> Reply:
     try:
         payload = validate_call(json.loads(raw))
     except ValueError as exc:
         if isinstance(exc, SchemaError):
-            return _error(400, exc.message, exc.field)
-        return _error(400, "body is not valid JSON", "body")
+            return error_reply(400, exc.message, exc.field)
+        return error_reply(400, "body is not valid JSON", "body")
     site = db.session.scalar(select(TrackingSite).where(TrackingSite.site_key == payload["site"]))
     if site is None or not site.active:
-        return _error(403, "unknown site key", "site")
+        return error_reply(403, "unknown site key", "site")
     try:
         sent = int(timestamp or "")
     except ValueError:
-        return _error(401, f"missing or malformed {TIMESTAMP_HEADER} header (unix seconds)", TIMESTAMP_HEADER)
+        return error_reply(401, f"missing or malformed {TIMESTAMP_HEADER} header (unix seconds)", TIMESTAMP_HEADER)
     if abs((now or time.time()) - sent) > REPLAY_WINDOW:
-        return _error(401, f"timestamp outside the {REPLAY_WINDOW // 60}-minute replay window", TIMESTAMP_HEADER)
+        return error_reply(401, f"timestamp outside the {REPLAY_WINDOW // 60}-minute replay window", TIMESTAMP_HEADER)
     if not signature or not hmac.compare_digest(signature, sign(site.call_secret, sent, raw)):
-        return _error(401, "signature does not match", SIGNATURE_HEADER)
+        return error_reply(401, "signature does not match", SIGNATURE_HEADER)
     try:
         started_at = datetime.fromisoformat(payload["started_at"].replace("Z", "+00:00"))
     except ValueError:
-        return _error(400, "started_at must be an ISO 8601 date-time", "started_at")
+        return error_reply(400, "started_at must be an ISO 8601 date-time", "started_at")
     if started_at.tzinfo is None:
-        return _error(400, "started_at needs a time zone offset", "started_at")
+        return error_reply(400, "started_at needs a time zone offset", "started_at")
     contact = conversions.parse_contact(payload["caller"], None)
     if contact is None or not contact.phone:
-        return _error(400, "caller is not a valid phone number", "caller")
+        return error_reply(400, "caller is not a valid phone number", "caller")
     known = db.session.scalar(
         select(TrackingCall).where(TrackingCall.site_id == site.id, TrackingCall.external_id == payload["call_id"])
     )

@@ -8,7 +8,10 @@ the stacked chart.
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
+
+from app.tracking import scoring
 
 CLASSES: tuple[str, ...] = ("S1", "S2", "S3", "S4", "S5")
 
@@ -45,3 +48,18 @@ def description(code: str | None) -> str:
 def options() -> list[tuple[str, str]]:
     """(code, 'S1 · Google Ads click') for filters and legends, in class order."""
     return [(code, f"{code} · {label(code)}") for code in CLASSES]
+
+
+def score_reason_label(reason: dict) -> str:
+    """A stored lead-score reason in the reader's language; reasons the scorer does not
+    know (imported or older data) keep their own label."""
+    code = reason.get("code")
+    return scoring.reason_label(code) if code in scoring.WEIGHTS else (reason.get("label") or code or "—")
+
+
+def register(app: Flask) -> None:
+    """Template helpers for every page that shows a class (viewer, pipeline filter, Sources)."""
+    app.add_template_global(options, "attribution_classes")
+    app.add_template_filter(label, "class_label")
+    app.add_template_filter(description, "class_description")
+    app.add_template_global(score_reason_label)

@@ -156,28 +156,20 @@ def link(customer: Customer, session: TrackingSession) -> None:
     visitor = db.session.get(TrackingVisitor, (session.visitor_id, session.site_id))
     if visitor is not None and visitor.customer_id != customer.id:
         visitor.customer_id = customer.id
+    unlinked = (
+        TrackingSession.site_id == session.site_id,
+        TrackingSession.visitor_id == session.visitor_id,
+        TrackingSession.customer_id.is_(None),
+    )
     earlier = list(
         db.session.scalars(
             select(TrackingSession)
-            .where(
-                TrackingSession.site_id == session.site_id,
-                TrackingSession.visitor_id == session.visitor_id,
-                TrackingSession.customer_id.is_(None),
-                TrackingSession.id != session.id,
-            )
+            .where(*unlinked, TrackingSession.id != session.id)
             .order_by(TrackingSession.started_at.desc())
             .limit(LINKED_HISTORY)
         )
     )
-    db.session.execute(
-        update(TrackingSession)
-        .where(
-            TrackingSession.site_id == session.site_id,
-            TrackingSession.visitor_id == session.visitor_id,
-            TrackingSession.customer_id.is_(None),
-        )
-        .values(customer_id=customer.id)
-    )
+    db.session.execute(update(TrackingSession).where(*unlinked).values(customer_id=customer.id))
     session.customer_id = customer.id
     tenant = db.session.get(Tenant, customer.tenant_id)
     for visit in reversed(earlier):

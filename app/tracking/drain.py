@@ -508,7 +508,7 @@ class _PostgresWriter(_Writer):
     """The same writes as single array statements and a COPY: this is where the drain rate comes from.
     Arrays go as binary parameters (%b): in text form psycopg escapes every element in Python."""
 
-    _partitions: set[str] = set()
+    _partitions: set[tuple[str, str]] = set()  # (database, partition) known to exist
 
     def _cursor(self):
         return db.session.connection().connection.dbapi_connection.cursor()
@@ -605,7 +605,8 @@ class _PostgresWriter(_Writer):
         months = {(t.year, t.month) for t in times}
         for year, month in sorted(months):
             name = f"tracking_events_{year}{month:02d}"
-            if name in self._partitions:
+            known = (str(db.engine.url), name)
+            if known in self._partitions:
                 continue
             start = datetime(year, month, 1, tzinfo=UTC)
             end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
@@ -623,7 +624,7 @@ class _PostgresWriter(_Writer):
                         # Rows of that month already sit in the default partition: keep using it.
                         cur.execute("ROLLBACK TO SAVEPOINT partition")
                         log.warning("tracking drain: could not add partition %s; rows go to the default", name)
-            self._partitions.add(name)
+            self._partitions.add(known)
 
 
 def _click_ids(state: SessionState) -> dict[str, Any]:

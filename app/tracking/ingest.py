@@ -24,7 +24,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _error(status: int, error: str, field_name: str | None = None, **extra: Any) -> Reply:
+def error_reply(status: int, error: str, field_name: str | None = None, **extra: Any) -> Reply:
+    """A machine endpoint's 4xx: {"error": ..., "field": ...} (the shape OpenAPI documents)."""
     body: dict[str, Any] = {"error": error}
     if field_name:
         body["field"] = field_name
@@ -41,7 +42,7 @@ def collect(raw: str, origin: str | None, ip: str) -> Reply:
 
 
 def too_large(origin: str | None) -> Reply:
-    reply = _error(413, f"body is larger than {MAX_BODY} bytes", "body")
+    reply = error_reply(413, f"body is larger than {MAX_BODY} bytes", "body")
     reply.cors_origin = origin
     return reply
 
@@ -52,24 +53,25 @@ def _collect(raw: str, origin: str | None, ip: str) -> Reply:
     try:
         payload = json.loads(raw)
     except ValueError:
-        return _error(400, "body is not valid JSON", "body")
+        return error_reply(400, "body is not valid JSON", "body")
     try:
         batch = validate_collect(payload)
     except SchemaError as exc:
-        return _error(400, exc.message, exc.field)
+        return error_reply(400, exc.message, exc.field)
     site = sites.lookup(batch["site"])
     if site is None or not site.active:
-        return _error(403, "unknown site key", "site")
+        return error_reply(403, "unknown site key", "site")
     if not site.allows(origin):
-        return _error(403, "origin is not allowed for this site; add its domain under Settings → Tracking", "origin")
+        hint = "origin is not allowed for this site; add its domain under Settings → Tracking"
+        return error_reply(403, hint, "origin")
     verdict = intake.get_intake().admit(
         site, ip, [event["id"] for event in batch["events"]], raw, intake.Limits.from_config()
     )
     if verdict.code in (intake.SITE_LIMITED, intake.IP_LIMITED):
-        reply = _error(429, "rate_limited", retry_after=verdict.retry_after)
+        reply = error_reply(429, "rate_limited", retry_after=verdict.retry_after)
         reply.headers["Retry-After"] = str(verdict.retry_after)
     elif verdict.code == intake.OVER_QUOTA:
-        reply = _error(
+        reply = error_reply(
             429, "quota_exceeded", message="the monthly event quota of this business is used up; nothing was stored"
         )
     else:

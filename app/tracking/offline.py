@@ -369,16 +369,8 @@ def batch_rows(tenant: Tenant, batch_id: str) -> list[OfflineConversion]:
 def mark_exported(tenant: Tenant, batch_id: str, actor: User | None, now: datetime | None = None) -> int:
     """The manager uploaded the batch's file: its rows are exported, for good."""
     now = now or utcnow()
-    done = db.session.execute(
-        update(OfflineConversion)
-        .where(
-            OfflineConversion.tenant_id == tenant.id,
-            OfflineConversion.status == "leased",
-            OfflineConversion.lease_owner == csv_owner(batch_id),
-        )
-        .values(status="exported", exported_at=now, lease_expires_at=None, export_batch=batch_id[:40]),
-        execution_options={"synchronize_session": False},
-    )
+    done = _settle_batch(tenant, batch_id, status="exported", exported_at=now, lease_expires_at=None,
+                         export_batch=batch_id[:40])  # fmt: skip
     if done.rowcount:
         events.emit(tenant, events.CONVERSIONS_EXPORTED, actor=actor, data={"count": done.rowcount, "batch": batch_id})
     db.session.expire_all()
@@ -387,18 +379,23 @@ def mark_exported(tenant: Tenant, batch_id: str, actor: User | None, now: dateti
 
 def release(tenant: Tenant, batch_id: str) -> int:
     """The batch was not uploaded: its rows go back to the queue."""
-    done = db.session.execute(
+    done = _settle_batch(tenant, batch_id, status="queued", lease_owner=None, lease_expires_at=None)
+    db.session.expire_all()
+    return done.rowcount
+
+
+def _settle_batch(tenant: Tenant, batch_id: str, **values):
+    """Update the rows a CSV batch still holds (its lease may have run out, but nobody took them)."""
+    return db.session.execute(
         update(OfflineConversion)
         .where(
             OfflineConversion.tenant_id == tenant.id,
             OfflineConversion.status == "leased",
             OfflineConversion.lease_owner == csv_owner(batch_id),
         )
-        .values(status="queued", lease_owner=None, lease_expires_at=None),
+        .values(**values),
         execution_options={"synchronize_session": False},
     )
-    db.session.expire_all()
-    return done.rowcount
 
 
 @dataclass(frozen=True)

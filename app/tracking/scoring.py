@@ -1,13 +1,13 @@
 """The 0–100 lead score of a website session, with its reasons.
 
-Every weight lives in WEIGHTS; a reason is stored as {"code", "points",
-"label"} (the English label is a fallback; screens translate by code)."""
+Every weight lives in WEIGHTS and every label in LABELS; a reason is stored as
+{"code", "points", "label"} with the English label, and screens translate it by code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 
 WEIGHTS: dict[str, int] = {
     "conversion": 50,  # a form with contact details, a tel: or WhatsApp click, a call
@@ -21,30 +21,25 @@ WEIGHTS: dict[str, int] = {
     "paid_click": 10,  # came from an ad (S1, S2 or S4)
 }
 
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog (`pybabel extract -k N_`) without translating it here:
+    reasons are stored in English and translated when shown."""
+    return message
+
+
 LABELS = {
-    "conversion": _l("Contacted the business (form, phone or WhatsApp)"),
-    "scroll_half": _l("Read at least half of a page"),
-    "scroll_full": _l("Read a page to the end"),
-    "engaged_30s": _l("Spent at least 30 seconds"),
-    "engaged_2m": _l("Spent at least 2 minutes"),
-    "pages_3": _l("Viewed three or more pages"),
-    "return_visit": _l("Came back for another visit"),
-    "google_referrer": _l("Came from Google"),
-    "paid_click": _l("Came from an ad"),
+    "conversion": N_("Contacted the business (form, phone or WhatsApp)"),
+    "scroll_half": N_("Read at least half of a page"),
+    "scroll_full": N_("Read a page to the end"),
+    "engaged_30s": N_("Spent at least 30 seconds"),
+    "engaged_2m": N_("Spent at least 2 minutes"),
+    "pages_3": N_("Viewed three or more pages"),
+    "return_visit": N_("Came back for another visit"),
+    "google_referrer": N_("Came from Google"),
+    "paid_click": N_("Came from an ad"),
 }
 assert set(LABELS) == set(WEIGHTS)
-
-_ENGLISH = {
-    "conversion": "Contacted the business (form, phone or WhatsApp)",
-    "scroll_half": "Read at least half of a page",
-    "scroll_full": "Read a page to the end",
-    "engaged_30s": "Spent at least 30 seconds",
-    "engaged_2m": "Spent at least 2 minutes",
-    "pages_3": "Viewed three or more pages",
-    "return_visit": "Came back for another visit",
-    "google_referrer": "Came from Google",
-    "paid_click": "Came from an ad",
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ class Signals:
 
 def reason_label(code: str) -> str:
     """The reason in the reader's language (for templates)."""
-    return str(LABELS.get(code, code))
+    return gettext(LABELS[code]) if code in LABELS else code
 
 
 def score(signals: Signals) -> tuple[int, list[dict]]:
@@ -83,5 +78,5 @@ def score(signals: Signals) -> tuple[int, list[dict]]:
         earned.append("google_referrer")
     if signals.attribution_class in ("S1", "S2", "S4"):
         earned.append("paid_click")
-    reasons = [{"code": code, "points": WEIGHTS[code], "label": _ENGLISH[code]} for code in earned]
+    reasons = [{"code": code, "points": WEIGHTS[code], "label": LABELS[code]} for code in earned]
     return min(100, sum(WEIGHTS[code] for code in earned)), reasons

@@ -1,9 +1,5 @@
 """The Sources page (/sources): visitors, sessions, leads and conversions by
 attribution class and by source/medium/campaign for a period, with a chart.
-
-Also registers the attribution-class helpers every template uses (the customer
-viewer's visit badges, the pipeline filter), so their labels have one home:
-app/tracking/classes.py.
 """
 
 from __future__ import annotations
@@ -18,31 +14,9 @@ from app.auth.permissions import require_action
 from app.lib import htmx
 from app.lib.tenancy import current_tenant
 from app.models.base import utcnow
-from app.tracking import classes, scoring, sources
+from app.tracking import classes, sources
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
-
-
-@bp.app_template_global()
-def attribution_classes() -> list[tuple[str, str]]:
-    return classes.options()
-
-
-@bp.app_template_filter()
-def class_label(code: str | None) -> str:
-    return classes.label(code)
-
-
-@bp.app_template_filter()
-def class_description(code: str | None) -> str:
-    return classes.description(code)
-
-
-@bp.app_template_global()
-def score_reason_label(reason: dict) -> str:
-    """A lead-score reason in the reader's language (stored reasons carry an English fallback)."""
-    code = reason.get("code")
-    return scoring.reason_label(code) if code in scoring.WEIGHTS else (reason.get("label") or code or "—")
 
 
 def _percent(share: float) -> str:
