@@ -147,7 +147,12 @@ def bulk():
     if action not in BULK_ACTIONS or not ids:
         flash(_("Select customers and an action."), "error")
         return htmx.redirect(_back())
-    rows = list(db.session.scalars(pipeline.live_customers(tenant.id).where(Customer.id.in_(ids))))
+    # Tags come in one query: the tag action reads every row's current tags.
+    rows = list(
+        db.session.scalars(
+            pipeline.live_customers(tenant.id).where(Customer.id.in_(ids)).options(selectinload(Customer.tags))
+        )
+    )
     try:
         if action == "assign":
             assignee = request.form.get("assignee_id", type=int) or None

@@ -278,12 +278,16 @@ def update_fields(customer: Customer, actor: User | None, **changes: Any) -> lis
 
 def set_tags(customer: Customer, names: list[str], actor: User | None) -> bool:
     wanted = sorted({n.strip()[:40] for n in names if n and n.strip()}, key=str.casefold)
-    current = sorted(t.name for t in customer.tags)
-    if wanted == sorted(current):
+    if set(wanted) == {t.name for t in customer.tags}:
         return False
+    # One look-up for all the names, not one per tag.
+    known = {
+        tag.name: tag
+        for tag in db.session.scalars(select(Tag).where(Tag.tenant_id == customer.tenant_id, Tag.name.in_(wanted)))
+    }
     tags = []
     for name in wanted:
-        tag = db.session.scalar(select(Tag).where(Tag.tenant_id == customer.tenant_id, Tag.name == name))
+        tag = known.get(name)
         if tag is None:
             tag = Tag(tenant_id=customer.tenant_id, name=name)
             db.session.add(tag)
@@ -328,7 +332,7 @@ def delete(customer: Customer, actor: User | None) -> None:
     )
 
 
-def add_note(customer: Customer, actor: User, text: str) -> None:
+def add_note(customer: Customer, actor: User, text: str, *, occurred_at: datetime | None = None) -> None:
     text = (text or "").strip()
     if not text:
         raise CustomerError(_l("Write something first."))
@@ -338,6 +342,7 @@ def add_note(customer: Customer, actor: User, text: str) -> None:
         actor=actor,
         subject=customer,
         data={"text": text[:5000], "name": customer.name},
+        occurred_at=occurred_at,
     )
 
 
@@ -350,16 +355,19 @@ CALL_OUTCOMES = {
 }
 
 
-def log_call(customer: Customer, actor: User, outcome: str, note: str = "") -> None:
+def log_call(
+    customer: Customer, actor: User, outcome: str, note: str = "", *, occurred_at: datetime | None = None
+) -> None:
     if outcome not in CALL_OUTCOMES:
         raise CustomerError(_l("Choose how the call went."))
-    customer.last_contact_at = utcnow()
+    customer.last_contact_at = occurred_at or utcnow()
     events.emit(
         customer.tenant_id,
         events.CALL_LOGGED,
         actor=actor,
         subject=customer,
         data={"outcome": outcome, "note": (note or "").strip()[:2000], "name": customer.name},
+        occurred_at=occurred_at,
     )
 
 
@@ -417,24 +425,13 @@ def refresh_follow_up(customer: Customer) -> None:
 
 
 def _count_assigned(tenant_id: int, user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            Customer.tenant_id == tenant_id,
-            Customer.assignee_id == user_id,
-            Customer.deleted_at.is_(None),
-            Customer.merged_into_id.is_(None),
-        )
+    return open_work.count_assigned(
+        Customer, tenant_id, user_id, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None)
     )
 
 
 def _reassign(tenant_id: int, from_user_id: int, to_user_id: int | None) -> int:
-    # One UPDATE, not an event per card: the offboarding event records the hand-over.
-    result = db.session.execute(
-        update(Customer)
-        .where(Customer.tenant_id == tenant_id, Customer.assignee_id == from_user_id, Customer.deleted_at.is_(None))
-        .values(assignee_id=to_user_id)
-    )
-    return result.rowcount or 0
+    return open_work.reassign_assigned(Customer, tenant_id, from_user_id, to_user_id, Customer.deleted_at.is_(None))
 
 
 open_work.register(open_work.OpenWorkProvider(_l("Customers"), _count_assigned, _reassign))

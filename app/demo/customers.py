@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app import events
 from app.customers import services as customers
 from app.extensions import db
 from app.lib.text import fold
-from app.models import Customer, Membership, Reminder, Tenant, User
+from app.models import Customer, Tenant, User
 from app.pipeline import services as pipeline
+from app.reminders import services as reminders
+from app.team.services import active_users
 
 FIRST = (
     "Ayşe",
@@ -181,13 +182,7 @@ def seed_customers(tenant: Tenant, now: datetime, rng: random.Random, count: int
     if db.session.scalar(select(func.count()).where(Customer.tenant_id == tenant.id)):
         return 0
     plan = SECTOR.get(tenant.sector, SECTOR["ecommerce"])
-    team = list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.tenant_id == tenant.id, Membership.active.is_(True))
-        )
-    )
+    team = active_users(tenant.id)
     stages = pipeline.stages(tenant.id)
     # Most people sit in the early stages; a few are won or lost.
     stage_weights = [max(1, 10 - 2 * i) for i in range(len(stages) - 1)] + [2]
@@ -277,31 +272,14 @@ def _history(holder: dict, team: list[User], plan: dict, since: datetime, now: d
 
 def _noter(holder: dict, actor: User, text: str, at: datetime):
     def note() -> None:
-        customer = holder["customer"]
-        events.emit(
-            customer.tenant_id,
-            events.NOTE_ADDED,
-            actor=actor,
-            subject=customer,
-            data={"text": text, "name": customer.name},
-            occurred_at=at,
-        )
+        customers.add_note(holder["customer"], actor, text, occurred_at=at)
 
     return note
 
 
 def _caller(holder: dict, actor: User, outcome: str, at: datetime):
     def call() -> None:
-        customer = holder["customer"]
-        customer.last_contact_at = at
-        events.emit(
-            customer.tenant_id,
-            events.CALL_LOGGED,
-            actor=actor,
-            subject=customer,
-            data={"outcome": outcome, "note": "", "name": customer.name},
-            occurred_at=at,
-        )
+        customers.log_call(holder["customer"], actor, outcome, occurred_at=at)
 
     return call
 
@@ -309,33 +287,8 @@ def _caller(holder: dict, actor: User, outcome: str, at: datetime):
 def _reminder(holder: dict, creator: User, title: str, due: datetime, at: datetime, now: datetime):
     def remind() -> None:
         customer = holder["customer"]
-        reminder = Reminder(
-            tenant_id=customer.tenant_id,
-            customer_id=customer.id,
-            assignee_id=customer.assignee_id or creator.id,
-            created_by_id=creator.id,
-            title=title,
-            due_at=due,
-            created_at=at,
-            # Past ones were already announced: the due job must not fire dozens at once on first start.
-            notified_at=due if due < now else None,
-        )
-        db.session.add(reminder)
-        db.session.flush()
-        events.emit(
-            customer.tenant_id,
-            events.REMINDER_CREATED,
-            actor=creator,
-            subject=customer,
-            data={
-                "reminder_id": reminder.id,
-                "title": title,
-                "due_at": due.isoformat(),
-                "assignee_id": reminder.assignee_id,
-                "name": customer.name,
-            },
-            occurred_at=at,
-        )
-        customers.refresh_follow_up(customer)
+        reminder = reminders.create(customer, creator, title, due, customer.assignee_id, occurred_at=at)
+        # Past ones were already announced: the due job must not fire dozens at once on first start.
+        reminder.notified_at = due if due < now else None
 
     return remind

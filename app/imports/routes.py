@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -56,12 +56,19 @@ def _mapping_page(job: ImportJob, sheet: readers.Sheet, form, status: int = 200)
     return render_template("imports/mapping.html", job=job, sheet=sheet, form=form, fields=FIELDS), status
 
 
+def _job_awaiting_mapping(import_id: int) -> ImportJob:
+    """The tenant's import while it can still be mapped; one already queued or run
+    sends the person to its progress page instead."""
+    job = get_or_404(ImportJob, import_id)
+    if job.status != "uploaded":
+        abort(redirect(url_for("imports.progress", import_id=job.id)))
+    return job
+
+
 @bp.get("/customers/import/<int:import_id>")
 @require_action("customers.import")
 def show(import_id: int):
-    job = get_or_404(ImportJob, import_id)
-    if job.status != "uploaded":
-        return redirect(url_for("imports.progress", import_id=job.id))
+    job = _job_awaiting_mapping(import_id)
     sheet = services.sheet_of(job)
     if job.mapping and not request.args.get("columns"):
         preview = services.preview(current_tenant(), job, sheet)
@@ -73,9 +80,7 @@ def show(import_id: int):
 @bp.post("/customers/import/<int:import_id>/mapping")
 @require_action("customers.import")
 def save_mapping(import_id: int):
-    job = get_or_404(ImportJob, import_id)
-    if job.status != "uploaded":
-        return redirect(url_for("imports.progress", import_id=job.id))
+    job = _job_awaiting_mapping(import_id)
     sheet = services.sheet_of(job)
     form = mapping_form(sheet.headers, services.samples(sheet))
     if form.validate_on_submit():

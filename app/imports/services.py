@@ -38,7 +38,6 @@ from app.models import (
     Customer,
     CustomerIdentity,
     ImportJob,
-    Membership,
     PipelineStage,
     Tag,
     Tenant,
@@ -47,6 +46,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.pipeline.services import stages
+from app.team.services import active_users
 
 log = logging.getLogger(__name__)
 
@@ -327,14 +327,9 @@ class Planner:
 
 
 def _members(tenant_id: int) -> tuple[dict[str, User], dict[str, list[User]]]:
-    users = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == tenant_id, Membership.active.is_(True))
-    )
     by_email: dict[str, User] = {}
     by_name: dict[str, list[User]] = {}
-    for user in users:
+    for user in active_users(tenant_id):
         by_email[user.email.lower()] = user
         by_name.setdefault(fold(user.name), []).append(user)
     return by_email, by_name

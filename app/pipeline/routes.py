@@ -61,15 +61,8 @@ def column_page(stage_id: int):
 @require_action("customers.view")
 def card(customer_id: int):
     """One card as the board shows it; 204 when it left the board or the filters."""
-    tenant = current_tenant()
     customer = get_or_404(Customer, customer_id)
-    filters = CustomerFilter.from_args(request.args)
-    visible = db.session.scalar(
-        filters.apply(services.live_customers(tenant.id))
-        .with_only_columns(Customer.id)
-        .where(Customer.id == customer.id)
-    )
-    if visible is None:
+    if not services.is_on_board(current_tenant().id, customer.id, CustomerFilter.from_args(request.args)):
         return "", 204
     return render_template("pipeline/_card.html", c=customer, L=card_labels())
 

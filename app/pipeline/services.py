@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import events
@@ -38,6 +38,12 @@ def live_customers(tenant_id: int):
     return select(Customer).where(
         Customer.tenant_id == tenant_id, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None)
     )
+
+
+def is_on_board(tenant_id: int, customer_id: int, filters: CustomerFilter) -> bool:
+    """Whether the card is live and matches the filters, so the board shows it."""
+    stmt = filters.apply(live_customers(tenant_id)).with_only_columns(Customer.id).where(Customer.id == customer_id)
+    return db.session.scalar(stmt) is not None
 
 
 def stages(tenant_id: int) -> list[PipelineStage]:
@@ -135,9 +141,14 @@ def _renumber(tenant_id: int, stage_id: int) -> None:
         .where(Customer.stage_id == stage_id)
         .order_by(Customer.position, Customer.id)
     )
-    for index, customer_id in enumerate(list(ids)):
+    rows = [{"row_id": customer_id, "new_position": index * SPACING} for index, customer_id in enumerate(ids)]
+    if rows:
+        # One executemany, not a round trip per card.
         db.session.execute(
-            Customer.__table__.update().where(Customer.id == customer_id).values(position=index * SPACING)
+            Customer.__table__.update()
+            .where(Customer.id == bindparam("row_id"))
+            .values(position=bindparam("new_position")),
+            rows,
         )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import events
 from app.extensions import db
@@ -56,6 +57,7 @@ def replay(tenant_id: int, after_id: int, window_seconds: int) -> list[dict[str,
             Event.created_at >= since,
             Event.type.in_(events.LIVE_TYPES),
         )
+        .options(joinedload(Event.actor))  # actor_name below, without a query per event
         .order_by(Event.id)
         .limit(REPLAY_LIMIT)
     )

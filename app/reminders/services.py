@@ -88,8 +88,17 @@ def event_data(reminder: Reminder, customer: Customer) -> dict[str, Any]:
     }
 
 
-def create(customer: Customer, actor: User, title: str, due_at: datetime, assignee_id: int | None = None) -> Reminder:
-    """A new open reminder on the customer, assigned to `assignee_id` (default: the actor)."""
+def create(
+    customer: Customer,
+    actor: User,
+    title: str,
+    due_at: datetime,
+    assignee_id: int | None = None,
+    *,
+    occurred_at: datetime | None = None,
+) -> Reminder:
+    """A new open reminder on the customer, assigned to `assignee_id` (default: the actor).
+    `occurred_at` is for imported and demo history."""
     if due_at.tzinfo is None:
         raise ValueError("due_at must be timezone-aware")
     title = " ".join((title or "").split())
@@ -107,6 +116,7 @@ def create(customer: Customer, actor: User, title: str, due_at: datetime, assign
         created_by_id=actor.id,
         title=title[:TITLE_MAX],
         due_at=due_at.astimezone(UTC),
+        created_at=occurred_at or utcnow(),
     )
     db.session.add(reminder)
     db.session.flush()
@@ -117,6 +127,7 @@ def create(customer: Customer, actor: User, title: str, due_at: datetime, assign
         actor=actor,
         subject=customer,
         data=event_data(reminder, customer),
+        occurred_at=occurred_at,
     )
     return reminder
 
@@ -178,22 +189,11 @@ def for_customer(customer: Customer) -> list[Reminder]:
 
 
 def _count_open(tenant_id: int, user_id: int) -> int:
-    from sqlalchemy import func
-
-    return db.session.scalar(
-        select(func.count()).where(
-            Reminder.tenant_id == tenant_id, Reminder.assignee_id == user_id, Reminder.done_at.is_(None)
-        )
-    )
+    return open_work.count_assigned(Reminder, tenant_id, user_id, Reminder.done_at.is_(None))
 
 
 def _reassign_open(tenant_id: int, from_user_id: int, to_user_id: int | None) -> int:
-    result = db.session.execute(
-        update(Reminder)
-        .where(Reminder.tenant_id == tenant_id, Reminder.assignee_id == from_user_id, Reminder.done_at.is_(None))
-        .values(assignee_id=to_user_id)
-    )
-    return result.rowcount or 0
+    return open_work.reassign_assigned(Reminder, tenant_id, from_user_id, to_user_id, Reminder.done_at.is_(None))
 
 
 open_work.register(open_work.OpenWorkProvider(_l("Open reminders"), _count_open, _reassign_open))

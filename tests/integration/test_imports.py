@@ -301,6 +301,19 @@ def test_the_progress_fragment_polls_until_the_import_is_over(app, make, client)
     assert "hx-trigger" not in text and "Import finished" in text
 
 
+def test_a_started_import_cannot_be_mapped_again(app, make, client):
+    team = make.team()
+    login(client, team.manager)
+    import_id = _import_id(_upload(client, _csv("Tek Kişi;;;;;;;;")))
+    with app.app_context():
+        db.session.get(ImportJob, import_id).status = "running"
+        db.session.commit()
+    progress_url = f"/customers/import/{import_id}/progress"
+    assert client.get(f"/customers/import/{import_id}").headers["Location"].endswith(progress_url)
+    again = client.post(f"/customers/import/{import_id}/mapping", data={"name": "Ad Soyad"})
+    assert again.status_code == 302 and again.headers["Location"].endswith(progress_url)
+
+
 def test_bad_uploads_are_explained_and_nothing_is_stored(app, make, client):
     team = make.team()
     login(client, team.manager)
