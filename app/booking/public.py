@@ -155,6 +155,13 @@ def _slots_by_day(tenant: Tenant, service: Service, first: date, last: date, exc
 # --- the booking page ---------------------------------------------------------------------------------------
 
 
+def _label_consent(form: BookingForm | WaitlistForm, tenant: Tenant) -> None:
+    """The consent checkbox names the business the customer agrees with."""
+    form.consent.label.text = _(
+        "I agree that %(business)s processes my data to manage this appointment.", business=tenant.name
+    )
+
+
 def _flow_context(tenant: Tenant, args, form: BookingForm | None = None, problem: str | None = None) -> dict:
     """Everything the four steps need, from the query string (or the posted form)."""
     services = _public_services(tenant)
@@ -177,9 +184,7 @@ def _flow_context(tenant: Tenant, args, form: BookingForm | None = None, problem
     if start is not None and form is None:
         form = BookingForm(formdata=None, service=str(service.id), start=_start_key(start))
     if form is not None:
-        form.consent.label.text = _(
-            "I agree that %(business)s processes my data to manage this appointment.", business=tenant.name
-        )
+        _label_consent(form, tenant)
     return {
         "business": tenant,
         "services": services,
@@ -264,15 +269,19 @@ def thanks():
     return render_template("public_booking/thanks.html", business=_business())
 
 
-def _appointment_for(tenant: Tenant, token: str) -> Appointment:
+def _by_token_or_404(column, tenant: Tenant, token: str):
+    """The row of this business whose secret link token (`column`) is `token`, else 404."""
     if not token or len(token) > 64:
         abort(404)
-    appointment = db.session.scalar(
-        select(Appointment).where(Appointment.manage_token == token, Appointment.tenant_id == tenant.id)
-    )
-    if appointment is None:
+    model = column.class_
+    row = db.session.scalar(select(model).where(column == token, model.tenant_id == tenant.id))
+    if row is None:
         abort(404)
-    return appointment
+    return row
+
+
+def _appointment_for(tenant: Tenant, token: str) -> Appointment:
+    return _by_token_or_404(Appointment.manage_token, tenant, token)
 
 
 def _appointment_context(tenant: Tenant, appointment: Appointment) -> dict:
@@ -397,9 +406,7 @@ def move(token: str):
 
 
 def _waitlist_context(tenant: Tenant, service: Service, form: WaitlistForm, problem: str | None = None) -> dict:
-    form.consent.label.text = _(
-        "I agree that %(business)s processes my data to manage this appointment.", business=tenant.name
-    )
+    _label_consent(form, tenant)
     return {"business": tenant, "service": service, "form": form, "problem": problem}
 
 
@@ -465,14 +472,7 @@ def waitlist_joined():
 
 
 def _offer_for(tenant: Tenant, token: str) -> WaitlistEntry:
-    if not token or len(token) > 64:
-        abort(404)
-    entry = db.session.scalar(
-        select(WaitlistEntry).where(WaitlistEntry.offer_token == token, WaitlistEntry.tenant_id == tenant.id)
-    )
-    if entry is None:
-        abort(404)
-    return entry
+    return _by_token_or_404(WaitlistEntry.offer_token, tenant, token)
 
 
 def _offer_context(tenant: Tenant, entry: WaitlistEntry, problem: str | None = None) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -202,8 +202,6 @@ def book():
 
 
 def _as_response(result):
-    from flask import make_response
-
     return make_response(*result) if isinstance(result, tuple) else make_response(result)
 
 
@@ -211,8 +209,13 @@ def _as_response(result):
 
 
 def _appointment(appointment_id: int) -> Appointment:
-    appointment = get_or_404(Appointment, appointment_id)
-    return appointment
+    return get_or_404(Appointment, appointment_id)
+
+
+def _reloaded(appointment_id: int) -> Appointment:
+    """After a failed change: roll it back and load the appointment again (the rollback expired it)."""
+    db.session.rollback()
+    return _appointment(appointment_id)
 
 
 def _appointment_panel(appointment: Appointment, status: int = 200, changed: bool = False, **extra):
@@ -255,13 +258,11 @@ def move(appointment_id: int):
         booking.move(tenant, current_user, item, slot[0], slot[1])
         db.session.commit()
     except booking.SlotTaken:
-        db.session.rollback()
-        item = _appointment(appointment_id)
+        item = _reloaded(appointment_id)
         form.slot.errors = [_("Someone has just taken this time. Choose another one.")]
         return _appointment_panel(item, 409, move_form=form)
     except booking.BookingError as exc:
-        db.session.rollback()
-        item = _appointment(appointment_id)
+        item = _reloaded(appointment_id)
         form.slot.errors = [str(exc)]
         return _appointment_panel(item, 422, move_form=form)
     return _appointment_panel(item, changed=True, done=_("Moved."))
@@ -279,8 +280,7 @@ def cancel(appointment_id: int):
         booking.cancel(tenant, current_user, item, form.reason.data)
         db.session.commit()
     except booking.BookingError as exc:
-        db.session.rollback()
-        item = _appointment(appointment_id)
+        item = _reloaded(appointment_id)
         form.reason.errors = [str(exc)]
         return _appointment_panel(item, 422, cancel_form=form)
     return _appointment_panel(item, changed=True, done=_("Cancelled."))
@@ -298,7 +298,6 @@ def set_status(appointment_id: int):
         booking.set_status(tenant, current_user, item, form.status.data)
         db.session.commit()
     except booking.BookingError as exc:
-        db.session.rollback()
-        item = _appointment(appointment_id)
+        item = _reloaded(appointment_id)
         return _appointment_panel(item, 422, status_error=str(exc))
     return _appointment_panel(item, changed=True, done=_("Saved."))

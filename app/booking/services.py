@@ -188,15 +188,35 @@ def _lock(resources: Sequence[Resource]) -> None:
     )
 
 
-def _hold(appointment: Appointment, resources: Sequence[Resource], start: datetime, until: datetime) -> None:
-    for resource in resources:
+def new_appointment(tenant: Tenant, customer: Customer, service: Service, starts_at: datetime, **fields) -> Appointment:
+    """Add (and flush, for its id) an appointment row lasting the service's duration. No rules checked:
+    book() is the way to book; the demo uses this for past visits."""
+    appointment = Appointment(
+        tenant_id=tenant.id,
+        customer_id=customer.id,
+        service_id=service.id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=service.duration_min),
+        **fields,
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    return appointment
+
+
+def add_holds(
+    appointment: Appointment, resource_ids: Sequence[int], start: datetime, until: datetime, *, active: bool = True
+) -> None:
+    """One hold row per resource, blocking it from `start` until `until` (the end plus the buffer)."""
+    for resource_id in resource_ids:
         db.session.add(
             AppointmentResource(
                 tenant_id=appointment.tenant_id,
                 appointment_id=appointment.id,
-                resource_id=resource.id,
+                resource_id=resource_id,
                 starts_at=start,
                 blocked_until=until,
+                active=active,
             )
         )
 
@@ -228,21 +248,17 @@ def book(
     resources = _pick_resources(tenant, service, starts_at, resource_ids, None)
     _lock(resources)
     resources = _pick_resources(tenant, service, starts_at, [r.id for r in resources], None)  # re-check under the lock
-    ends_at = starts_at + timedelta(minutes=service.duration_min)
-    until = ends_at + timedelta(minutes=service.buffer_min)
-    appointment = Appointment(
-        tenant_id=tenant.id,
-        customer_id=customer.id,
-        service_id=service.id,
-        starts_at=starts_at,
-        ends_at=ends_at,
+    appointment = new_appointment(
+        tenant,
+        customer,
+        service,
+        starts_at,
         source=source,
         note=(note or "").strip() or None,
         created_by_id=actor.id if actor else None,
     )
-    db.session.add(appointment)
-    db.session.flush()
-    _hold(appointment, resources, starts_at, until)
+    until = appointment.ends_at + timedelta(minutes=service.buffer_min)
+    add_holds(appointment, [r.id for r in resources], starts_at, until)
     _flush_or_taken()
     schedule_reminders(tenant, appointment, customer)
     refresh_next_appointment(customer)
@@ -271,7 +287,9 @@ def move(
     appointment.ends_at = starts_at + timedelta(minutes=service.duration_min)
     appointment.status = "booked"
     appointment.confirmed_at = None
-    _hold(appointment, resources, starts_at, appointment.ends_at + timedelta(minutes=service.buffer_min))
+    add_holds(
+        appointment, [r.id for r in resources], starts_at, appointment.ends_at + timedelta(minutes=service.buffer_min)
+    )
     _flush_or_taken()
     schedule_reminders(tenant, appointment, appointment.customer)
     refresh_next_appointment(appointment.customer)

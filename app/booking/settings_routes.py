@@ -4,6 +4,8 @@ rules live in settings_services."""
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -76,11 +78,11 @@ def _today():
     return utcnow().astimezone(zone_of(current_tenant())).date()
 
 
-def _time_off_form() -> TimeOffForm:
+def _time_off_form(resources: list[Resource] | None = None) -> TimeOffForm:
     form = TimeOffForm(prefix="off")
-    form.resource_id.choices = [(0, _("The whole business"))] + [
-        (r.id, r.name) for r in svc.resources(current_tenant())
-    ]
+    if resources is None:
+        resources = svc.resources(current_tenant())
+    form.resource_id.choices = [(0, _("The whole business"))] + [(r.id, r.name) for r in resources]
     return form
 
 
@@ -97,7 +99,7 @@ def _page(defaults_form: DefaultsForm | None = None, time_off_form: TimeOffForm 
         render_template(
             "booking_settings/index.html",
             defaults_form=defaults_form,
-            time_off_form=time_off_form or _time_off_form(),
+            time_off_form=time_off_form or _time_off_form(resources),
             resources=resources,
             services=svc.services(tenant),
             time_off=svc.time_off(tenant, _today()),
@@ -182,7 +184,7 @@ def resource_new():
     for key in ("mon", "tue", "wed", "thu", "fri"):
         day = form[key]
         day.open.data = True
-        day.start.data, day.end.data = _clock("09:00"), _clock("18:00")
+        day.start.data, day.end.data = time(9, 0), time(18, 0)
     return _resource_page(form, None)
 
 
@@ -195,12 +197,6 @@ def resource_edit(resource_id: int):
     form = ResourceForm(formdata=None)
     form.fill(resource)
     return _resource_page(form, resource)
-
-
-def _clock(value: str):
-    from datetime import time
-
-    return time.fromisoformat(value)
 
 
 # ---------- services ----------

@@ -111,6 +111,12 @@ def _changed(tenant: Tenant, actor: User | None, what: str, action: str, name: s
     )
 
 
+def _next_position(model: type[Resource] | type[Service], tenant: Tenant) -> int:
+    """One past the business's last resource or service: a new one goes to the end of the list."""
+    last = db.session.scalar(select(func.coalesce(func.max(model.position), -1)).where(model.tenant_id == tenant.id))
+    return last + 1
+
+
 def save_resource(
     tenant: Tenant,
     actor: User | None,
@@ -125,10 +131,7 @@ def save_resource(
     action = "updated"
     if resource is None:
         action = "created"
-        position = db.session.scalar(
-            select(func.coalesce(func.max(Resource.position), -1)).where(Resource.tenant_id == tenant.id)
-        )
-        resource = Resource(tenant_id=tenant.id, position=position + 1)
+        resource = Resource(tenant_id=tenant.id, position=_next_position(Resource, tenant))
         db.session.add(resource)
     resource.name, resource.kind, resource.active = name.strip(), kind, active
     resource.weekly_hours, resource.breaks = weekly_hours, breaks
@@ -155,10 +158,7 @@ def save_service(
     action = "updated"
     if service is None:
         action = "created"
-        position = db.session.scalar(
-            select(func.coalesce(func.max(Service.position), -1)).where(Service.tenant_id == tenant.id)
-        )
-        service = Service(tenant_id=tenant.id, position=position + 1)
+        service = Service(tenant_id=tenant.id, position=_next_position(Service, tenant))
         db.session.add(service)
     service.name = name.strip()
     service.duration_min, service.buffer_min = duration_min, buffer_min

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.booking import services as booking
 from app.booking.slots import open_intervals
 from app.extensions import db
-from app.models import Appointment, AppointmentResource, Customer, Resource, Service, Tenant, WaitlistEntry
+from app.models import Appointment, Customer, Resource, Service, Tenant, WaitlistEntry
 from app.pipeline.services import live_customers
 
 SECTORS = ("dental", "beauty")
@@ -90,34 +90,21 @@ def _plan(tenant: Tenant, services: list[Service], first: date, last: date, rng:
 
 
 def _past(tenant: Tenant, customer: Customer, service: Service, start: datetime, ids: list[int], status: str, rng):
-    ends = start + timedelta(minutes=service.duration_min)
+    """A past visit written as history, with its own dates and without the checks, events and reminders of book()."""
     confirmed = status != "cancelled" and rng.random() < 0.6
-    appointment = Appointment(
-        tenant_id=tenant.id,
-        customer_id=customer.id,
-        service_id=service.id,
-        starts_at=start,
-        ends_at=ends,
+    appointment = booking.new_appointment(
+        tenant,
+        customer,
+        service,
+        start,
         status=status,
         cancel_reason=rng.choice(CANCEL_REASONS) if status == "cancelled" else None,
         source=rng.choice(("staff", "staff", "public")),
         created_at=start - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)),
         confirmed_at=start - timedelta(hours=rng.randint(3, 40)) if confirmed else None,
     )
-    db.session.add(appointment)
-    db.session.flush()
-    until = ends + timedelta(minutes=service.buffer_min)
-    for resource_id in ids:
-        db.session.add(
-            AppointmentResource(
-                tenant_id=tenant.id,
-                appointment_id=appointment.id,
-                resource_id=resource_id,
-                starts_at=start,
-                blocked_until=until,
-                active=status not in ("cancelled", "no_show"),
-            )
-        )
+    until = appointment.ends_at + timedelta(minutes=service.buffer_min)
+    booking.add_holds(appointment, ids, start, until, active=status not in ("cancelled", "no_show"))
     if status == "no_show":
         customer.no_show_count = (customer.no_show_count or 0) + 1
 

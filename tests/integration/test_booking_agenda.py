@@ -2,7 +2,6 @@
 de-duplicated customers, a slot taken meanwhile), moving, cancelling, statuses,
 the card moved on booking, and the demo appointments."""
 
-import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -314,9 +313,7 @@ def test_the_stage_on_booking_is_a_setting(app, make, team, run_jobs):
 
 def test_the_demo_has_four_weeks_of_appointments_and_a_waitlist(app, run_jobs):
     with app.app_context():
-        started = time.monotonic()
         seed.seed()
-        elapsed = time.monotonic() - started
         counts = lambda: db.session.scalar(select(func.count()).select_from(Appointment))  # noqa: E731
         before = counts()
         seed.seed()
@@ -340,7 +337,6 @@ def test_the_demo_has_four_weeks_of_appointments_and_a_waitlist(app, run_jobs):
             assert 3 <= waiting <= 5
         ecommerce = db.session.scalar(select(Tenant).where(Tenant.slug == "anadolu-carsi"))
         assert not db.session.scalar(select(func.count()).where(Appointment.tenant_id == ecommerce.id))
-        assert elapsed < 30  # customers and all included; appointments alone take a few seconds
         assert db.session.scalar(select(User.id).where(User.email == "agent@demo.kervan.test"))
     run_jobs()  # leave no queued work behind for the next tests
 
